@@ -1,0 +1,17 @@
+"""`growatt-reconcile plan`: not implemented yet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "plan (not implemented yet)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    print("growatt-reconcile plan: not implemented yet", file=sys.stderr)
+    return 1

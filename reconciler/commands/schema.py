@@ -1,0 +1,17 @@
+"""`growatt-reconcile schema`: not implemented yet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "schema (not implemented yet)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    print("growatt-reconcile schema: not implemented yet", file=sys.stderr)
+    return 1
