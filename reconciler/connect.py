@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DEFAULT_TOKEN_ENV = "GROWATT_TOKEN"
-SIM_TOKEN = "simulator-token"  # the built-in simulator accepts any token
+DEFAULT_TOKEN_ENV = "GROWATT_TOKEN"  # noqa: S105 (a variable name, not a token)
+SIM_TOKEN = "simulator-token"  # noqa: S105 - the built-in simulator accepts any token
 
 
 class MissingTokenError(Exception):

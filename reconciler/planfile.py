@@ -25,7 +25,7 @@ class _Strict(BaseModel):
 
 
 class Change(_Strict):
-    path: str = Field(description="what changes, e.g. time_segments.3.mode or settings.charge_power")
+    path: str = Field(description="what changes, e.g. settings.charge_power")
     before: Any = None
     after: Any = None
     action: Literal["create", "update", "delete"] = "update"

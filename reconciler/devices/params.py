@@ -154,7 +154,7 @@ def export_limit() -> Codec:
         return {"enabled": enabled, "percent": share}
 
     def decode(raws: Sequence[Any]) -> dict[str, Any] | None:
-        on, share = (list(raws) + [None, None])[:2]
+        on, share = [*raws, None, None][:2]
         if is_unset(on):
             return None
         enabled = _whole(on) != 0
@@ -174,7 +174,8 @@ def export_limit() -> Codec:
 
 
 def _params(family: str, *entries: Param) -> dict[str, Param]:
-    assert all(entry.family == family for entry in entries)
+    if any(entry.family != family for entry in entries):
+        raise ValueError(f"a parameter in the {family} registry names another family")
     return {entry.name: entry for entry in entries}
 
 

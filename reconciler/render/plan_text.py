@@ -64,7 +64,9 @@ def render_device(device: DevicePlan, style: Style, verbose: bool) -> list[str]:
         lines.append(f"  {device_heading(device)}: no changes")
     for operation in device.operations:
         mark = symbol(device, operation)
-        danger = style("  [dangerous: needs --allow-dangerous]", "red") if operation.dangerous else ""
+        danger = ""
+        if operation.dangerous:
+            danger = style("  [dangerous: needs --allow-dangerous]", "red")
         lines.append(f"    {style(mark, *SYMBOL_STYLE[mark])} {operation.summary}{danger}")
         lines.extend(f"        {detail}" for detail in change_lines(device, operation))
         if verbose:
