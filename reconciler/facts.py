@@ -120,13 +120,13 @@ class Inventory:
 
 
 def read_inventory(client: Client, *, state_dir: Path, needed: set[str],
-                   now: datetime | None = None) -> Inventory:
+                   refresh: bool = False, now: datetime | None = None) -> Inventory:
     """Plants and their devices, read once per run and cached: `plant/list` is capped at a
     few calls a day (spec 2.1), and device types do not change."""
     now = now or now_utc()
     path = state_dir / INVENTORY_FILE
     cached = read_json(path)
-    if isinstance(cached, dict) and isinstance(cached.get("devices"), dict):
+    if not refresh and isinstance(cached, dict) and isinstance(cached.get("devices"), dict):
         devices = cached["devices"]
         if needed <= set(devices):
             try:
