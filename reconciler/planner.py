@@ -21,6 +21,7 @@ from reconciler.devices.params import Param
 from reconciler.facts import SettingsRead, family_of, now_utc, read_inventory, read_settings
 from reconciler.model import DesiredDevice, DeviceState, Operation
 from reconciler.planfile import ApiCalls, Change, DeviceError, DevicePlan, Plan, PlannedOperation
+from reconciler.statedir import JOURNAL_FILE
 
 CLOCK_SKEW_WARNING = 300  # seconds; every window shifts with the inverter's clock
 
@@ -126,6 +127,30 @@ def state_of(module: Any, read: SettingsRead, extra_params: list[Param]) -> Devi
     return apply_all(module, state, read.unconfirmed)
 
 
+def journal_notes(journal: Path, serial: str, current: dict[str, Any]) -> list[str]:
+    """What an earlier apply tells about this read: drift in fields we wrote, and whether
+    writes left unconfirmed are visible now."""
+    from reconciler.journal import last_write_per_path, unconfirmed_expectations
+    from reconciler.render.plan_text import lookup
+
+    notes = []
+    for path, write in sorted(last_write_per_path(journal, serial).items()):
+        now = lookup(current, path)
+        if path.split(".")[0] in current and now is not None and now != write.after:
+            notes.append(f"drift: {path} changed outside growatt-reconcile since our apply at "
+                         f"{write.time[:19]} (we wrote {write.after}, it is now {now})")
+    pending = unconfirmed_expectations(journal, serial)
+    if pending:
+        differences = changes_between(current, pending["expected"])
+        when = str(pending["time"])[:19]
+        if differences:
+            paths = ", ".join(change.path for change in differences)
+            notes.append(f"our apply at {when} is not visible in this read ({paths})")
+        else:
+            notes.append(f"our apply at {when} is confirmed by this read")
+    return notes
+
+
 def plan_device(client: Any, desired: DesiredDevice, family: str,
                 options: PlanOptions) -> DevicePlan:
     """Read one device and decide its writes; errors stay on this device."""
@@ -157,6 +182,8 @@ def plan_device(client: Any, desired: DesiredDevice, family: str,
     result.changes = changes_between(current, expected)
     result.operations = [PlannedOperation.of(op) for op in operations]
     result.warnings = list(state.warnings)
+    result.warnings.extend(journal_notes(options.state_dir / JOURNAL_FILE, desired.serial,
+                                         current))
     skew = clock_warning(state.clock, read.read_at, options.timezone)
     if skew:
         result.warnings.append(skew)
