@@ -112,7 +112,7 @@ def _extra_params(module: Any, desired: DesiredDevice) -> list[Param]:
 
 def state_of(module: Any, read: SettingsRead, extra_params: list[Param]) -> DeviceState:
     """Parse a read, add the read_parameter answers, replay our unconfirmed writes."""
-    from reconciler.devices.min import decode_read_parameter
+    from reconciler.devices.settings import decode_read_parameter
 
     state = module.parse(read.serial, read.raw)
     for param in extra_params:
@@ -171,7 +171,13 @@ def plan_device(client: Any, desired: DesiredDevice, family: str,
                                    error_code=getattr(exc, "error_code", None))
         return result
     state = state_of(module, read, extra)
-    operations = module.plan(state, desired)
+    try:
+        operations = module.plan(state, desired)
+    except ValueError as exc:  # e.g. more segments than known slots
+        result.status = "error"
+        result.error = DeviceError(kind="CannotPlan", message=str(exc))
+        result.warnings = list(state.warnings)
+        return result
     current = module.view(state, desired)
     expected = module.view(apply_all(module, state, operations), desired)
     result.read_at = read.read_at.isoformat()

@@ -1,0 +1,87 @@
+"""Named settings, the same way for every family: parse from the read, plan one write per
+parameter that differs, apply a write to a state."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.devices.params import Param
+from reconciler.model import DesiredDevice, DeviceState, Operation
+from reconciler.timeofday import is_unset
+
+
+def parse_settings(raw: Mapping[str, Any], params: dict[str, Param],
+                   warnings: list[str]) -> dict[str, Any]:
+    """Values of the parameters the read carries; a missing key is unknown, never zero."""
+    settings: dict[str, Any] = {}
+    for name, param in params.items():
+        if not param.read_keys or param.read_keys[0] not in raw:
+            continue
+        values = [raw.get(key) for key in param.read_keys]
+        try:
+            value = param.codec.decode(values)
+        except ValueError as exc:
+            shown = ", ".join(f"{k} = {raw.get(k)!r}" for k in param.read_keys if k in raw)
+            warnings.append(f"{shown} cannot be read ({exc}); {name} is unknown and will not "
+                            "be the basis of a write")
+            continue
+        if value is not None:
+            settings[name] = value
+    return settings
+
+
+def decode_read_parameter(param: Param, data: Any) -> Any:
+    """The value of a `read_parameter` answer ("80", "1", ...); None when unset."""
+    if is_unset(data):
+        return None
+    return param.codec.decode([data])
+
+
+def same(current: Any, wanted: Any) -> bool:
+    """Equal after normalization: 80.0 equals 80, True equals 1."""
+    if isinstance(current, float) or isinstance(wanted, float):
+        try:
+            return math.isclose(float(current), float(wanted), rel_tol=0, abs_tol=1e-6)
+        except (TypeError, ValueError):
+            return False
+    return bool(current == wanted)
+
+
+def plan_settings(state: DeviceState, desired: DesiredDevice, params: dict[str, Param],
+                  endpoint: str) -> list[Operation]:
+    operations = []
+    for name, wanted in sorted(desired.settings.items()):
+        param = params[name]
+        current = state.settings.get(name)
+        if current is not None and same(current, wanted):
+            continue
+        was = "current value unknown" if current is None else f"was {current}"
+        operations.append(Operation(
+            endpoint=endpoint, type=param.write_type, params=param.codec.encode(wanted),
+            path=f"settings.{name}", summary=f"{name}: {wanted} ({was})",
+            dangerous=param.dangerous))
+    return operations
+
+
+def param_for_write(params: dict[str, Param], write_type: str) -> Param | None:
+    for param in params.values():
+        if param.write_type == write_type:
+            return param
+    return None
+
+
+def apply_setting(state: DeviceState, operation: Operation, params: dict[str, Param]) -> bool:
+    """Record a named write in `state.settings`; False when it is not a named write."""
+    param = param_for_write(params, operation.type)
+    if param is None:
+        return False
+    value = param.codec.decode(list(operation.params))
+    if value is not None:
+        state.settings[param.name] = value
+    return True
+
+
+def settings_view(state: DeviceState, desired: DesiredDevice) -> dict[str, Any]:
+    return {name: state.settings.get(name) for name in sorted(desired.settings)}
