@@ -42,4 +42,4 @@ def render_plan_markdown(plan: Plan) -> str:
         if device.error:
             lines.append(f"! {device.error.kind}: {device.error.message}")
         lines += ["```", "</details>", ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
