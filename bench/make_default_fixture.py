@@ -53,6 +53,7 @@ def device(serial: str, kind: int, alias: str, settings: dict[str, Any], *, lost
 
 def build() -> dict[str, Any]:
     home = {"plant_id": 1185, "name": "Home", "country": "Germany", "city": "Berlin",
+            "timezone": "Europe/Berlin",
             "devices": [device("MIN1234567", 7, "Garage", MIN_RAW),
                         device("SPH7654321", 5, "Shed", SPH_RAW)]}
     fleet = [
@@ -87,7 +88,7 @@ def build() -> dict[str, Any]:
             "SPH0000004", [("2:0", "5:0", 1)], [("17:30", "20:30", 0)], acChargeEnable=0)),
     ]
     installer = {"plant_id": 2210, "name": "Installer fleet", "country": "Netherlands",
-                 "city": "Utrecht", "devices": fleet}
+                 "city": "Utrecht", "timezone": "Europe/Amsterdam", "devices": fleet}
     return {"plants": [home, installer]}
 
 

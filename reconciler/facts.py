@@ -62,6 +62,8 @@ def _operation_of(data: dict[str, Any]) -> Operation:
 
 def load_cached_read(state_dir: Path, serial: str) -> SettingsRead | None:
     data = read_json(_cache_path(state_dir, serial))
+    if not isinstance(data, dict):
+        return None
     try:
         return SettingsRead(
             serial=serial, family=data["family"], raw=dict(data["raw"]),

@@ -82,7 +82,7 @@ class ApiCalls(_Strict):
 
 
 class Plan(_Strict):
-    format_version: Literal[1] = FORMAT_VERSION
+    format_version: Literal[1] = 1
     tool_version: str
     created_at: str
     config_path: str

@@ -101,7 +101,7 @@ def device_status(client: Any, device: DesiredDevice, *, state_dir: Path, read_i
 
     row: dict[str, Any] = {"name": device.name, "serial": device.serial}
     try:
-        family = device.family
+        family: str | None = device.family
         inventory = read_inventory(client, state_dir=state_dir, needed={device.serial})
         entry = inventory.devices.get(device.serial, {})
         family = family or family_of(entry)

@@ -116,7 +116,7 @@ class Compiler:
             return None, []
         section_path = merged.section_paths[section]
         for key in ("power", "stop_soc"):
-            if key not in values:
+            if values.get(key, (None,))[0] is None:
                 self.problems.append(self.document.problem(
                     section_path, f"{section} needs {key} (set it on the inverter or in its "
                     "profile)", key=True))

@@ -67,7 +67,7 @@ def suggestion(word: str, choices: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else f" (allowed: {', '.join(choices)})"
 
 
-def _message(error: dict[str, Any], path: Path_) -> tuple[str, bool]:
+def _message(error: Any, path: Path_) -> tuple[str, bool]:
     """(message, point at the key rather than the value)."""
     kind = error["type"]
     field = str(path[-1]) if path else "the file"

@@ -75,16 +75,28 @@ class PeriodModel(_Model):
 
 
 class ChargeModel(_Model):
-    power: Percent = Field(description="charge power, % of rated")
-    stop_soc: Percent = Field(description="stop charging at this state of charge, %")
+    """Keys merge with the inverter's profiles; power and stop_soc must be set somewhere."""
+
+    power: Percent | None = Field(None, description="charge power, % of rated (required "
+                                                    "here or in a profile)")
+    stop_soc: Percent | None = Field(None, description="stop charging at this state of "
+                                                       "charge, % (required here or in a "
+                                                       "profile)")
     from_grid: bool = Field(True, description="charge from the grid (mains) too")
-    periods: list[PeriodModel] = Field(default_factory=list, max_length=3)
+    periods: list[PeriodModel] = Field(default_factory=list, max_length=3, description=(
+        "up to three windows; none: all three periods disabled"))
 
 
 class DischargeModel(_Model):
-    power: Percent = Field(description="discharge power, % of rated")
-    stop_soc: Percent = Field(description="stop discharging at this state of charge, %")
-    periods: list[PeriodModel] = Field(default_factory=list, max_length=3)
+    """Keys merge with the inverter's profiles; power and stop_soc must be set somewhere."""
+
+    power: Percent | None = Field(None, description="discharge power, % of rated (required "
+                                                    "here or in a profile)")
+    stop_soc: Percent | None = Field(None, description="stop discharging at this state of "
+                                                       "charge, % (required here or in a "
+                                                       "profile)")
+    periods: list[PeriodModel] = Field(default_factory=list, max_length=3, description=(
+        "up to three windows; none: all three periods disabled"))
 
 
 class DatedProfile(_Model):

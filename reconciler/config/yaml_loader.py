@@ -98,7 +98,8 @@ class _Builder:
             return [self.build(item, (*path, index), depth + 1)
                     for index, item in enumerate(node.value)]
         if (node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-                and TIME_LIKE.match(str(node.value)) and node.style is None):
+                and TIME_LIKE.match(str(node.value))
+                and getattr(node, "style", None) is None):
             return str(node.value)  # YAML 1.1 reads 23:30 as a base-60 number; it is a time
         return self.loader.construct_object(node, deep=True)
 

@@ -49,6 +49,17 @@ def same(current: Any, wanted: Any) -> bool:
     return bool(current == wanted)
 
 
+def show(value: Any) -> str:
+    """A value as people write it in the file."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return str(value)
+
+
 def plan_settings(state: DeviceState, desired: DesiredDevice, params: dict[str, Param],
                   endpoint: str) -> list[Operation]:
     operations = []
@@ -57,10 +68,10 @@ def plan_settings(state: DeviceState, desired: DesiredDevice, params: dict[str, 
         current = state.settings.get(name)
         if current is not None and same(current, wanted):
             continue
-        was = "current value unknown" if current is None else f"was {current}"
+        was = "current value unknown" if current is None else f"was {show(current)}"
         operations.append(Operation(
             endpoint=endpoint, type=param.write_type, params=param.codec.encode(wanted),
-            path=f"settings.{name}", summary=f"{name}: {wanted} ({was})",
+            path=f"settings.{name}", summary=f"{name}: {show(wanted)} ({was})",
             dangerous=param.dangerous))
     return operations
 

@@ -36,7 +36,7 @@ __all__ = ["apply", "decode_read_parameter", "parse", "plan", "view"]
 
 def _number(raw: Mapping[str, Any], key: str) -> int | None:
     value = raw.get(key)
-    if is_unset(value) or isinstance(value, bool):
+    if value is None or is_unset(value) or isinstance(value, bool):
         return None
     number = float(value)
     if number != int(number):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 # Which family of endpoint answered: codes 10001-10013 mean different things on each.
 Kind = Literal["read", "list", "telemetry", "write", "read_param"]
@@ -132,8 +132,8 @@ BY_KIND = {"write": WRITE_ERRORS, "read_param": READ_PARAM_ERRORS, "list": LIST_
 def error_for(code: int, error_msg: str, *, kind: Kind, operation: str,
               serial: str | None) -> GrowattError:
     """The typed error for an envelope with a non-zero `error_code`."""
-    context = {"operation": operation, "serial": serial, "error_code": code,
-               "error_msg": error_msg}
+    context: dict[str, Any] = {"operation": operation, "serial": serial, "error_code": code,
+                               "error_msg": error_msg}
     if code == 10011:
         return PermissionDeniedError("permission denied: the token is invalid or expired, or "
                                      "has no right to this endpoint or device", **context)

@@ -43,13 +43,29 @@ def device_heading(device: DevicePlan) -> str:
     return " · ".join(parts)
 
 
+def _period(period: Any) -> str:
+    if not isinstance(period, dict):
+        return "unknown"
+    if not period.get("enabled"):
+        return "off"
+    return f"{period.get('start')}-{period.get('end')}"
+
+
 def change_lines(device: DevicePlan, operation: PlannedOperation) -> list[str]:
-    """Field-level detail under a whole-schedule write (SPH), where one line is not enough."""
+    """What changes inside a whole-schedule write (SPH), where one line is not enough."""
     if operation.path.startswith(("time_segments.", "settings.")):
         return []
-    prefix = operation.path + "."
-    return [f"{change.path[len(prefix):]}: {change.before} -> {change.after}"
-            for change in device.changes if change.path.startswith(prefix)]
+    before = lookup(device.current, operation.path) or {}
+    after = lookup(device.expected, operation.path) or {}
+    lines = [f"{key}: {before.get(key, 'unknown')} -> {after.get(key)}"
+             for key in ("power", "stop_soc", "from_grid")
+             if key in after and before.get(key) != after.get(key)]
+    old_periods = before.get("periods") or []
+    for index, period in enumerate(after.get("periods") or [], 1):
+        old = old_periods[index - 1] if index <= len(old_periods) else None
+        if _period(old) != _period(period):
+            lines.append(f"period {index}: {_period(old)} -> {_period(period)}")
+    return lines
 
 
 def render_device(device: DevicePlan, style: Style, verbose: bool) -> list[str]:

@@ -360,7 +360,8 @@ class SimServer:
         self.cloud = Cloud(options)
         self.httpd = SimHTTPServer((options.host, options.port), self.cloud)
         host, port = self.httpd.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
+        host = host.decode() if isinstance(host, bytes) else str(host)
+        shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{port}/v1/"
         self.port = int(port)
         self._thread = threading.Thread(target=self.httpd.serve_forever,

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 def default_fixture() -> dict[str, Any]:
@@ -51,6 +52,7 @@ class SimState:
                 device.setdefault("registers", {})
                 device.setdefault("lost", False)
                 device["plant_id"] = plant.get("plant_id")
+                device.setdefault("timezone", plant.get("timezone"))
                 self.devices[str(device["device_sn"])] = device
         self.stale: dict[str, dict[str, tuple[Any, float]]] = {}  # serial -> key -> (old, until)
         self.save()
@@ -87,7 +89,9 @@ class SimState:
                     else:
                         settings[key] = copy.deepcopy(old)
         if "sysTime" in settings:
-            clock = datetime.now() + timedelta(seconds=float(device.get("clock_offset", 0)))
+            zone = ZoneInfo(device["timezone"]) if device.get("timezone") else None
+            clock = datetime.now(zone).replace(tzinfo=None) + timedelta(
+                seconds=float(device.get("clock_offset", 0)))
             settings["sysTime"] = clock.strftime("%Y-%m-%d %H:%M:%S")
         return settings
 
