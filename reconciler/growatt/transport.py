@@ -169,6 +169,11 @@ class Transport:
         try:
             response = self.session.request(method, self.base_url + endpoint, params=params,
                                             data=data, timeout=self.timeout)
+            if kind != "write":
+                # The cloud's window starts when it received the request, which is no later
+                # than now: counting from the answer keeps the next identical read outside it.
+                self.limiter.record(request_key(method, endpoint, {**(params or {}),
+                                                                   **(data or {})}))
         except requests.Timeout:
             raise errors.RequestTimeoutError(
                 f"no answer within {self.timeout[1]:g} s", **context) from None
