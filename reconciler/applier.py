@@ -278,6 +278,9 @@ def apply_plan(plan: Plan, desired: dict[str, DesiredDevice], client: Any,
                 done, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
             except KeyboardInterrupt:
                 stop.set()  # no new write starts; in-flight ones finish or time out
+                interrupt = getattr(client, "interrupt", None)
+                if interrupt:
+                    interrupt()  # and rate-limit waits end now
                 report("interrupted: finishing the writes under way, starting no new ones")
                 continue
             for future in done:
