@@ -51,7 +51,7 @@ def slow_sim(sim_factory: Any) -> Any:
 
 def planned(workdir: Path, server: Any, token: str) -> None:
     shutil.copy(EXAMPLES / "fleet.yaml", workdir / "fleet.yaml")
-    code, out, err = finish(command(workdir, server, token, "plan", "fleet.yaml"))
+    code, _out, err = finish(command(workdir, server, token, "plan", "fleet.yaml"))
     assert code == 0, err
 
 
