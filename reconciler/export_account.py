@@ -9,7 +9,6 @@ from typing import Any
 from reconciler.devices import registry
 from reconciler.exporter import config_document, device_entry, to_yaml
 from reconciler.facts import family_of, read_inventory, read_settings
-from reconciler.planner import state_of
 
 
 def name_for(device: dict[str, Any], raw: dict[str, Any], taken: set[str]) -> str:
@@ -34,6 +33,28 @@ def comment_for(device: dict[str, Any], raw: dict[str, Any]) -> str:
     if device.get("plant_id") is not None:
         parts.append(f"plant {device['plant_id']}")
     return ", ".join(parts)
+
+
+def read_device(client: Any, serial: str, family: str, state_dir: Path,
+                read_interval: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(identity, settings) from one read. A MIN's `min_detail` carries its alias and
+    firmware beside the settings (`tlxSetbean`); without rights to it, `min_settings`."""
+    from reconciler.growatt.errors import PermissionDeniedError
+
+    if family == "min":
+        try:
+            detail = client.min_detail(serial)
+        except PermissionDeniedError:
+            detail = None
+        if isinstance(detail, dict) and isinstance(detail.get("tlxSetbean"), dict) \
+                and detail["tlxSetbean"]:
+            return detail, detail["tlxSetbean"]
+        read = read_settings(client, serial, family, state_dir=state_dir,
+                             read_interval=read_interval)
+        return (detail if isinstance(detail, dict) else read.raw), read.raw
+    read = read_settings(client, serial, family, state_dir=state_dir,
+                         read_interval=read_interval)
+    return read.raw, read.raw
 
 
 def export_account(client: Any, *, state_dir: Path, read_interval: float, plants: list[str],
@@ -61,16 +82,15 @@ def export_account(client: Any, *, state_dir: Path, read_interval: float, plants
             continue
         module = registry()[family]
         try:
-            read = read_settings(client, serial, family, state_dir=state_dir,
-                                 read_interval=read_interval)
+            identity, raw = read_device(client, serial, family, state_dir, read_interval)
         except GrowattError as exc:
             problems.append(f"{serial}: cannot read its settings ({exc}); left out")
             continue
-        state = state_of(module, read, [])
+        state = module.parse(serial, raw)
         problems.extend(f"{serial}: {warning}" for warning in state.warnings)
-        name = name_for(device, read.raw, taken)
+        name = name_for(device, identity, taken)
         inverters[name] = device_entry(state, pin_slots=False, with_dangerous=with_dangerous)
-        comments[name] = comment_for(device, read.raw)
+        comments[name] = comment_for(device, identity)
     missing = [serial for serial in serials if serial not in inventory.devices]
     problems.extend(f"{serial}: not in this account" for serial in missing)
     header = ("Exported by growatt-reconcile from the live account: what the inverters do now.\n"
