@@ -70,18 +70,47 @@ def _dotted(path: list[Any]) -> str:
 
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
     """The human-facing change list: one entry per leaf that differs."""
+    changes: list[Change] = []
+    for prefix, old, new in _differing(before, after, ()):
+        changes += _deep_changes(prefix, old, new)
+    return sorted(changes, key=lambda change: change.path)
+
+
+def _differing(before: Any, after: Any, prefix: tuple[str, ...]
+               ) -> list[tuple[tuple[str, ...], Any, Any]]:
+    """The smallest subtrees that differ, found with plain equality (cheap), so that
+    DeepDiff (thorough but slow) only looks at what changed."""
+    if before == after:
+        return []
+    if isinstance(before, dict) and isinstance(after, dict):
+        found = []
+        for key in sorted(set(before) | set(after), key=str):
+            if key in before and key in after:
+                found += _differing(before[key], after[key], (*prefix, str(key)))
+            else:
+                found.append(((*prefix, str(key)), before.get(key), after.get(key)))
+        return found
+    return [(prefix, before, after)]
+
+
+def _deep_changes(prefix: tuple[str, ...], before: Any, after: Any) -> list[Change]:
+    base = list(prefix)
+    if before is None or after is None or not isinstance(before, dict | list):
+        action = "create" if before is None else "delete" if after is None else "update"
+        return [Change(path=_dotted(base), before=before, after=after,
+                       action=action)]
     diff = DeepDiff(before, after, verbose_level=2, ignore_numeric_type_changes=True)
     changes: list[Change] = []
     for kind, items in diff.tree.items():
         for item in items:
-            path = _dotted(item.path(output_format="list"))
+            path = _dotted(base + item.path(output_format="list"))
             if kind == "dictionary_item_added" or kind == "iterable_item_added":
                 changes.append(Change(path=path, before=None, after=item.t2, action="create"))
             elif kind == "dictionary_item_removed" or kind == "iterable_item_removed":
                 changes.append(Change(path=path, before=item.t1, after=None, action="delete"))
             else:
                 changes.append(Change(path=path, before=item.t1, after=item.t2))
-    return sorted(changes, key=lambda change: change.path)
+    return changes
 
 
 def _local_zone(name: str | None) -> tzinfo | None:
