@@ -19,6 +19,7 @@ from typing import Any
 from reconciler.devices import registry
 from reconciler.exporter import config_document, device_entry, to_yaml
 from reconciler.facts import load_cached_read, read_settings, record_write
+from reconciler.growatt.errors import GrowattError
 from reconciler.journal import Journal, is_fight, past_writes
 from reconciler.model import DesiredDevice, Operation
 from reconciler.planfile import Change, DeviceError, DevicePlan, Plan, PlannedOperation
@@ -28,7 +29,6 @@ from reconciler.statedir import RESTORE_DIR, atomic_write_text
 
 OUTCOMES = ("unchanged", "converged", "applied-unconfirmed", "not-converged", "failed",
             "interrupted")
-SUCCESS = frozenset({"unchanged", "converged", "applied-unconfirmed"})
 
 
 class ApplyRefused(Exception):
@@ -203,7 +203,14 @@ class DeviceRun:
                 self.result.outcome = "applied-unconfirmed"
                 break
             self.report(f"{device.name}: verifying")
-            verified = self.verify()
+            try:
+                verified = self.verify()
+            except GrowattError as exc:
+                # The writes were accepted; only the proof is missing. The journal keeps the
+                # expectation so the next plan checks it.
+                self.result.outcome = "applied-unconfirmed"
+                self.result.message = f"could not verify: {exc}"
+                break
             if verified is None:
                 self.result.outcome = "interrupted"
                 self.result.message = "stopped before verification"

@@ -45,4 +45,23 @@ def open_client(args: argparse.Namespace, account: Any | None = None) -> Any:
     state_dir.mkdir(parents=True, exist_ok=True)
     return OpenApiV1(token, server=server, state_dir=state_dir,
                      read_interval=read_interval(args, account),
-                     show_countdown=sys.stderr.isatty())
+                     show_countdown=sys.stderr.isatty(), **transport_settings())
+
+
+def _env_number(name: str, default: float) -> float:
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r} is not a number") from None
+
+
+def transport_settings() -> dict[str, Any]:
+    """Timeouts and retries, tunable from the environment (slow links, tests)."""
+    return {"timeout": (_env_number("GROWATT_CONNECT_TIMEOUT", 5.0),
+                        _env_number("GROWATT_HTTP_TIMEOUT", 30.0)),
+            "max_retries": int(_env_number("GROWATT_RETRIES", 3)),
+            "backoff_base": _env_number("GROWATT_BACKOFF", 1.0),
+            "retry_deadline": _env_number("GROWATT_RETRY_DEADLINE", 120.0)}

@@ -126,11 +126,11 @@ def run_apply(args: argparse.Namespace) -> int:
         client.close()
     sys.stdout.write(render_outcomes(plan, outcomes, args.format, client.stats,
                                      journal=str(state_dir / JOURNAL_FILE)))
-    from reconciler.applier import SUCCESS
-
     if stop.is_set():
         return 130
-    return 0 if all(outcome.outcome in SUCCESS for outcome in outcomes) else 1
+    success = {"unchanged", "converged"} | ({"applied-unconfirmed"} if args.no_wait_verify
+                                            else set())
+    return 0 if all(outcome.outcome in success for outcome in outcomes) else 1
 
 
 def apply_plan_nothing(plan: Plan) -> list[Any]:

@@ -29,7 +29,10 @@ MODE_NAMES = {0: "load_first", 1: "battery_first", 2: "grid_first"}
 def _hm(value: time | str) -> tuple[str, str]:
     """Hour and minute, unpadded, from a time or "HH:MM"."""
     if isinstance(value, str):
-        canonical = parse_api_time(value)
+        try:
+            canonical = parse_api_time(value)
+        except ValueError as exc:
+            raise errors.InvalidValueError(str(exc)) from None
         if canonical is None:
             raise errors.InvalidValueError(f"not a time: {value!r}")
         hour, minute = canonical.split(":")
@@ -42,7 +45,9 @@ def _params(values: Any, count: int) -> list[str]:
     params = [""] * count
     if values is None:
         return params
-    if isinstance(values, str | int | float | bool):
+    if isinstance(values, bool):
+        params[0] = "1" if values else "0"  # the API's flags; str(True) would be "True"
+    elif isinstance(values, str | int | float):
         params[0] = str(values)
     elif isinstance(values, Mapping):
         for position, value in values.items():

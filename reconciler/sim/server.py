@@ -275,10 +275,7 @@ class Handler(BaseHTTPRequestHandler):
         entry: dict[str, Any] = {"time": time.time(), "method": method, "path": path,
                                  "endpoint": endpoint, "fields": fields, "error_code": None,
                                  "http_status": 200, "fault": None}
-        try:
-            self.respond(cloud, method, path, endpoint, fields, entry)
-        finally:
-            cloud.log(entry)
+        self.respond(cloud, method, path, endpoint, fields, entry)
 
     def respond(self, cloud: Cloud, method: str, path: str, endpoint: str,
                 fields: dict[str, str], entry: dict[str, Any]) -> None:
@@ -293,30 +290,33 @@ class Handler(BaseHTTPRequestHandler):
         body = self.envelope(cloud, path, endpoint, fields, is_write,
                              ignore=fault == "ignore-write", rate_limited=fault == "ratelimit")
         entry["error_code"] = body.get("error_code")
+        cloud.log(entry)  # before the answer: whoever got the answer finds the request logged
         self.send_json(body)
 
     def transport_fault(self, fault: str, cloud: Cloud, entry: dict[str, Any]) -> bool:
         """Send a transport-level fault; False for faults that answer as the API."""
-        if fault == "http500":
+        if fault not in ("http500", "html", "badjson", "timeout", "reset"):
+            return False
+        if fault in ("timeout", "reset"):
+            entry["http_status"] = None
+        elif fault == "http500":
             entry["http_status"] = 500
+        cloud.log(entry)
+        if fault == "http500":
             self.send(500, b"<html><body>500 Internal Server Error</body></html>", "text/html")
         elif fault == "html":
             self.send(200, LOGIN_PAGE, "text/html;charset=UTF-8")
         elif fault == "badjson":
             self.send(200, b'{"data": {"serialNum": "MIN12', "application/json")
         elif fault == "timeout":
-            entry["http_status"] = None
             deadline = time.monotonic() + cloud.options.timeout_seconds
             while time.monotonic() < deadline and not cloud.stopping.wait(0.05):
                 pass
             self.close_connection = True
-        elif fault == "reset":
-            entry["http_status"] = None
+        else:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
             self.close_connection = True
-        else:
-            return False
         return True
 
     def envelope(self, cloud: Cloud, path: str, endpoint: str, fields: dict[str, str],
