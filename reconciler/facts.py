@@ -79,7 +79,7 @@ def save_read(state_dir: Path, read: SettingsRead) -> None:
     atomic_write_json(_cache_path(state_dir, read.serial), {
         "family": read.family, "raw": read.raw, "read_at": read.read_at.isoformat(),
         "unconfirmed": [_operation_dict(op) for op in read.unconfirmed], "extra": read.extra,
-    })
+    }, durable=False)
 
 
 def record_write(state_dir: Path, serial: str, operation: Operation) -> None:

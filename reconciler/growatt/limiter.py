@@ -18,6 +18,7 @@ from typing import Any
 from reconciler.statedir import atomic_write_json, read_json
 
 FORGET_AFTER = 86400.0  # entries older than a day are dropped from the file
+SAVE_EVERY = 2.0  # seconds between file writes during a run; the rest at close
 
 
 def request_key(method: str, endpoint: str, fields: Mapping[str, Any] | None) -> str:
@@ -34,6 +35,9 @@ class Limiter:
         self.clock = clock
         self._lock = threading.Lock()
         self._last: dict[str, float] = {}
+        self._dirty = False
+        self._saved_at = 0.0
+        self._loaded = False
 
     def _load(self) -> None:
         if self.path is None:
@@ -49,21 +53,36 @@ class Limiter:
         if self.interval <= 0:
             return 0.0
         with self._lock:
-            self._load()  # another run may have made this request meanwhile
+            if not self._loaded:
+                self._load()  # what earlier runs recorded
+                self._loaded = True
             last = self._last.get(key)
         if last is None:
             return 0.0
         return max(0.0, last + self.interval - self.clock())
 
     def record(self, key: str) -> None:
-        """The request is being sent now."""
+        """The request is being sent (or was just answered) now."""
         now = self.clock()
         with self._lock:
             self._last[key] = now
-            if self.path is None or self.interval <= 0:
-                return
-            self._load()
-            self._last = {k: v for k, v in self._last.items() if now - v < FORGET_AFTER}
-            # The limiter file is a courtesy; a read-only state dir must not fail a run.
-            with contextlib.suppress(OSError):
-                atomic_write_json(self.path, {"version": 1, "last": self._last})
+            self._dirty = True
+            if now - self._saved_at >= SAVE_EVERY:
+                self._save(now)
+
+    def flush(self) -> None:
+        """Write what was recorded, for the next run (called when the client closes)."""
+        with self._lock:
+            if self._dirty:
+                self._save(self.clock())
+
+    def _save(self, now: float) -> None:
+        self._saved_at = now
+        self._dirty = False
+        if self.path is None or self.interval <= 0:
+            return
+        self._load()
+        self._last = {k: v for k, v in self._last.items() if now - v < FORGET_AFTER}
+        # The limiter file is a courtesy; a read-only state dir must not fail a run.
+        with contextlib.suppress(OSError):
+            atomic_write_json(self.path, {"version": 1, "last": self._last}, durable=False)

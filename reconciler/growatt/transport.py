@@ -205,4 +205,5 @@ class Transport:
         return body
 
     def close(self) -> None:
+        self.limiter.flush()
         self.session.close()
