@@ -6,6 +6,7 @@ repeating a write whose answer was lost is safe; that is why writes are retried 
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import threading
@@ -74,6 +75,12 @@ class Transport:
         self.stats = Stats()
         self.session = requests.Session()
         self.session.headers.update({"token": token, "User-Agent": user_agent})
+        # requests would look through the environment for proxies and CA bundles on every
+        # request; the host is fixed, so look once.
+        self.session.proxies.update(requests.utils.get_environ_proxies(base_url))
+        self.session.verify = (os.environ.get("REQUESTS_CA_BUNDLE")
+                               or os.environ.get("CURL_CA_BUNDLE") or True)
+        self.session.trust_env = False
         self._random = random.Random()  # noqa: S311 - jitter, not cryptography
 
     def redact(self, text: str) -> str:

@@ -238,6 +238,7 @@ class Cloud:
 class Handler(BaseHTTPRequestHandler):
     server: SimHTTPServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the request log is ours; never print headers (they carry the token)
