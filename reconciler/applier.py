@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,60 +188,66 @@ class DeviceRun:
                 break
         return state, view
 
-    def run(self) -> DeviceOutcome:
-        device = self.device
-        if not device.operations:
-            return self.result
-        self.result.restore_point = save_restore_point(self.options.state_dir, device)
-        operations = [op.to_operation() for op in device.operations]
-        current, expected = device.current or {}, device.expected or {}
-        while True:
-            self.result.rounds += 1
-            if not self.write_all(operations, current, expected):
-                break
-            if not self.options.wait_verify:
-                self.result.outcome = "applied-unconfirmed"
-                break
-            self.report(f"{device.name}: verifying")
-            try:
-                verified = self.verify()
-            except GrowattError as exc:
-                # The writes were accepted; only the proof is missing. The journal keeps the
-                # expectation so the next plan checks it.
-                self.result.outcome = "applied-unconfirmed"
-                self.result.message = f"could not verify: {exc}"
-                break
-            if verified is None:
-                self.result.outcome = "interrupted"
-                self.result.message = "stopped before verification"
-                break
-            state, view = verified
-            operations = [op for op in self.module.plan(state, self.desired)
-                          if op.path not in self.result.fights]
-            if not operations:
-                self.result.outcome = "not-converged" if self.result.fights else "converged"
-                if self.result.fights:
-                    self.result.remaining = changes_between(
-                        view, self.module.view(apply_all(self.module, state, [
-                            op for op in self.module.plan(state, self.desired)]),
-                            self.desired))
-                break
-            if self.result.rounds >= self.options.max_rounds:
-                self.result.outcome = "not-converged"
+    def start(self) -> None:
+        """Before the first write: the restore point, and the first round's writes."""
+        self.result.restore_point = save_restore_point(self.options.state_dir, self.device)
+        self.operations = [op.to_operation() for op in self.device.operations]
+        self.current = self.device.current or {}
+        self.expected = self.device.expected or {}
+
+    def write_round(self) -> bool:
+        """One round of writes; True when a verifying read should follow."""
+        if self.result.rounds == 0:
+            self.start()
+        self.result.rounds += 1
+        if not self.write_all(self.operations, self.current, self.expected):
+            return False
+        if not self.options.wait_verify:
+            self.result.outcome = "applied-unconfirmed"
+            return False
+        return True
+
+    def verify_round(self) -> bool:
+        """Read the device again; True when another round of writes is needed."""
+        self.report(f"{self.device.name}: verifying")
+        try:
+            verified = self.verify()
+        except GrowattError as exc:
+            # The writes were accepted; only the proof is missing. The journal keeps the
+            # expectation so the next plan checks it.
+            self.result.outcome = "applied-unconfirmed"
+            self.result.message = f"could not verify: {exc}"
+            return False
+        if verified is None:
+            self.result.outcome = "interrupted"
+            self.result.message = "stopped before verification"
+            return False
+        state, view = verified
+        wanted = self.module.plan(state, self.desired)
+        operations = [op for op in wanted if op.path not in self.result.fights]
+        if not operations or self.result.rounds >= self.options.max_rounds:
+            converged = not operations and not self.result.fights
+            self.result.outcome = "converged" if converged else "not-converged"
+            if not converged:
                 self.result.remaining = changes_between(
-                    view, self.module.view(apply_all(self.module, state, operations),
+                    view, self.module.view(apply_all(self.module, state, wanted),
                                            self.desired))
-                break
-            current = view
-            expected = self.module.view(apply_all(self.module, state, operations), self.desired)
+            return False
+        self.operations, self.current = operations, view
+        self.expected = self.module.view(apply_all(self.module, state, operations),
+                                         self.desired)
+        return True
+
+    def finish(self) -> DeviceOutcome:
         if self.result.fights:
             self.result.message = ("not written a third time, because it was changed back "
                                    "after each of our last two applies: " +
                                    ", ".join(self.result.fights) +
                                    " (someone or something keeps changing it; please look)")
+        unconfirmed = self.result.outcome == "applied-unconfirmed"
         self.log("device-result", outcome=self.result.outcome, writes=self.result.writes,
                  rounds=self.result.rounds, fights=self.result.fights,
-                 expected=expected if self.result.outcome == "applied-unconfirmed" else None,
+                 expected=self.expected if unconfirmed else None,
                  error=self.result.error.model_dump() if self.result.error else None)
         return self.result
 
@@ -260,44 +266,66 @@ def failed_in_planning(device: DevicePlan) -> DeviceOutcome:
                          message="could not be planned")
 
 
+def run_all(pool: ThreadPoolExecutor, runs: list[DeviceRun], step: str, client: Any,
+            stop: threading.Event, report: Callable[[str], None]) -> list[DeviceRun]:
+    """Run one step (`write_round` or `verify_round`) of every device in parallel; the
+    devices whose step asks for more. Ctrl-C: no new write starts, in-flight ones finish."""
+    futures = {pool.submit(getattr(run, step)): run for run in runs}
+    waiting = set(futures)
+    more = []
+    while waiting:
+        try:
+            done, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
+        except KeyboardInterrupt:
+            stop.set()
+            interrupt = getattr(client, "interrupt", None)
+            if interrupt:
+                interrupt()  # and rate-limit waits end now
+            report("interrupted: finishing the writes under way, starting no new ones")
+            continue
+        for future in done:
+            run = futures[future]
+            try:
+                if future.result():
+                    more.append(run)
+            except Exception as exc:  # a bug must not hide the other devices' results
+                run.result.outcome = "failed"
+                run.result.error = DeviceError(kind=type(exc).__name__, message=str(exc))
+    return [run for run in runs if run in more]
+
+
 def apply_plan(plan: Plan, desired: dict[str, DesiredDevice], client: Any,
                options: ApplyOptions, journal: Journal, stop: threading.Event,
                report: Callable[[str], None] = lambda line: None) -> list[DeviceOutcome]:
-    """Apply every device of `plan`; returns one outcome per device, in plan order."""
+    """Apply every device of `plan`; returns one outcome per device, in plan order.
+
+    Rounds go fleet-wide: every device's writes, then every device's verifying read.
+    A verifying read may have to wait for the rate-limit window since the plan's read;
+    waiting for all devices at once costs that window once, not once per worker.
+    """
     journal.write("run-start", devices=len(plan.devices), writes=plan.writes,
                   config=plan.config_path)
     outcomes: dict[str, DeviceOutcome] = {}
-    pending: dict[Future[DeviceOutcome], DevicePlan] = {}
+    runs = []
+    for device in plan.devices:
+        if device.status == "error":
+            outcomes[device.serial] = failed_in_planning(device)
+        elif not device.operations:
+            outcomes[device.serial] = DeviceOutcome(device.name, device.serial,
+                                                    device.family, "unchanged")
+        else:
+            runs.append(DeviceRun(device, desired[device.serial], client, options, journal,
+                                  stop, report))
     with ThreadPoolExecutor(max_workers=max(1, options.parallelism)) as pool:
-        for device in plan.devices:
-            if device.status == "error":
-                outcomes[device.serial] = failed_in_planning(device)
-            elif not device.operations:
-                outcomes[device.serial] = DeviceOutcome(device.name, device.serial,
-                                                        device.family, "unchanged")
-            else:
-                run = DeviceRun(device, desired[device.serial], client, options, journal,
-                                stop, report)
-                pending[pool.submit(run.run)] = device
-        waiting = set(pending)
-        while waiting:
-            try:
-                done, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
-            except KeyboardInterrupt:
-                stop.set()  # no new write starts; in-flight ones finish or time out
-                interrupt = getattr(client, "interrupt", None)
-                if interrupt:
-                    interrupt()  # and rate-limit waits end now
-                report("interrupted: finishing the writes under way, starting no new ones")
-                continue
-            for future in done:
-                device = pending[future]
-                try:
-                    outcomes[device.serial] = future.result()
-                except Exception as exc:  # a bug must not hide the other devices' results
-                    outcomes[device.serial] = DeviceOutcome(
-                        device.name, device.serial, device.family, "failed",
-                        error=DeviceError(kind=type(exc).__name__, message=str(exc)))
+        pending = runs
+        while pending and not stop.is_set():
+            to_verify = run_all(pool, pending, "write_round", client, stop, report)
+            pending = run_all(pool, to_verify, "verify_round", client, stop, report)
+    for run in runs:
+        if stop.is_set() and run.result.outcome == "unchanged":
+            run.result.outcome = "interrupted"
+            run.result.message = run.result.message or "stopped before all writes were made"
+        outcomes[run.device.serial] = run.finish()
     results = [outcomes[device.serial] for device in plan.devices]
     journal.write("run-end", outcomes={r.serial: r.outcome for r in results},
                   interrupted=stop.is_set())
