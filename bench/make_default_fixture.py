@@ -44,18 +44,20 @@ def sph_settings(serial: str, charge: list[tuple[str, str, int]],
 
 
 def device(serial: str, kind: int, alias: str, settings: dict[str, Any], *, lost: bool = False,
-           model: str | None = None) -> dict[str, Any]:
+           model: str | None = None, datalogger: str | None = None) -> dict[str, Any]:
+    logger = datalogger or ("XGD" if kind == 7 else "JPC") + serial[-7:]
+    if kind == 5 and settings and "dataLogSn" in settings:
+        settings = {**settings, "dataLogSn": logger}
     return {"device_sn": serial, "type": kind, "alias": alias,
             "model": model or ("MIN 6000TL-XH" if kind == 7 else "SPH 6000TL3 BH-UP"),
-            "datalogger_sn": ("XGD" if kind == 7 else "JPC") + serial[-7:], "lost": lost,
-            "settings": settings}
+            "datalogger_sn": logger, "lost": lost, "settings": settings}
 
 
 def build() -> dict[str, Any]:
     home = {"plant_id": 1185, "name": "Home", "country": "Germany", "city": "Berlin",
             "timezone": "Europe/Berlin",
-            "devices": [device("MIN1234567", 7, "Garage", MIN_RAW),
-                        device("SPH7654321", 5, "Shed", SPH_RAW)]}
+            "devices": [device("MIN1234567", 7, "Garage", MIN_RAW, datalogger="XGD1234567"),
+                        device("SPH7654321", 5, "Shed", SPH_RAW, datalogger="JPC1234567")]}
     fleet = [
         device("MIN0000001", 7, "Bakery",
                min_settings("MIN0000001", {1: (1, "1:0", "5:0", 1)}, chargePowerCommand=100)),

@@ -3,7 +3,10 @@ retries, the client-side rate limiter, stats, and that the token never leaks."""
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -27,7 +30,7 @@ from reconciler.growatt import (
     PermissionDeniedError,
     RateLimitedError,
     RequestTimeoutError,
-    ServerSideError,
+    ServerError,
     TransportError,
 )
 
@@ -230,16 +233,16 @@ def test_min_read_time_segments(client: OpenApiV1, sim: Any) -> None:
     assert len(settled(sim)) == 1
     assert last(sim)["endpoint"] == "device/tlx/tlx_set_info"
     assert [s["segment_id"] for s in segments] == list(range(1, 10))
-    assert segments[0] == {"segment_id": 1, "batt_mode": 1, "mode_name": "battery_first",
+    assert segments[0] == {"segment_id": 1, "batt_mode": 1, "mode_name": "Battery First",
                            "start_time": "23:30", "end_time": "23:59", "enabled": True}
     assert segments[1]["start_time"] == "00:00"
     assert segments[1]["end_time"] == "05:30"
-    assert segments[2]["mode_name"] == "grid_first"
+    assert segments[2]["mode_name"] == "Grid First"
     assert segments[2]["start_time"] == "17:00"
     assert segments[3]["enabled"] is False
-    assert segments[3]["mode_name"] == "load_first"
-    # segment 9 holds the API's "null" strings
-    assert segments[8] == {"segment_id": 9, "batt_mode": 0, "mode_name": "load_first",
+    assert segments[3]["mode_name"] == "Load First"
+    # segment 9 holds the API's "null" strings: no mode, as the community client says
+    assert segments[8] == {"segment_id": 9, "batt_mode": None, "mode_name": "Unknown",
                            "start_time": "00:00", "end_time": "00:00", "enabled": False}
 
 
@@ -260,7 +263,7 @@ def test_min_read_time_segments_from_settings_data_sends_nothing(client: OpenApi
 def test_min_time_segment_round_trip(client: OpenApiV1) -> None:
     client.min_write_time_segment(MIN, 6, 2, "06:05", "07:45")
     segment = client.min_read_time_segments(MIN)[5]
-    assert segment == {"segment_id": 6, "batt_mode": 2, "mode_name": "grid_first",
+    assert segment == {"segment_id": 6, "batt_mode": 2, "mode_name": "Grid First",
                        "start_time": "06:05", "end_time": "07:45", "enabled": True}
 
 
@@ -586,7 +589,7 @@ def test_device_offline(sim_factory: Callable[..., Any],
 
 
 def test_server_side_error(client: OpenApiV1, sim: Any, token: str) -> None:
-    with pytest.raises(ServerSideError) as caught:
+    with pytest.raises(ServerError) as caught:
         client.min_settings("MIN9999999")
     assert caught.value.error_code == 10001
     assert len(settled(sim)) == 1
@@ -819,3 +822,562 @@ def test_token_never_in_output(sim_factory: Callable[..., Any],
     assert token not in captured.out + captured.err
     assert token not in caplog.text
     assert token not in repr(client)
+
+
+# ---- more wire details ----------------------------------------------------------------
+def test_write_entry_point_pads_and_returns_none(client: OpenApiV1, sim: Any) -> None:
+    assert client.write("tlxSet", MIN, "ac_charge", [True]) is None
+    assert last(sim)["fields"] == tlx_fields("ac_charge", "1")
+    assert list(last(sim)["fields"]) == ["tlx_sn", "type", *MIN_PARAMS]
+    client.write("tlxSet", MIN, "charge_power", [80.0])
+    assert last(sim)["fields"] == tlx_fields("charge_power", "80")  # unpadded, no ".0"
+    client.write("mixSet", SPH, "pv_active_p_rate", ["95"])
+    assert last(sim)["fields"] == mix_fields("pv_active_p_rate", "95")
+    assert list(last(sim)["fields"]) == ["mix_sn", "type", *SPH_PARAMS]
+    assert all(entry["error_code"] == 0 and entry["method"] == "POST"
+               for entry in settled(sim))
+    assert sim.raw_settings(MIN)["acChargeEnable"] == 1
+
+
+def test_write_parameter_positions_checked(client: OpenApiV1, sim: Any) -> None:
+    with pytest.raises(InvalidValueError):
+        client.min_write_parameter(MIN, "charge_power", {20: 1})
+    with pytest.raises(InvalidValueError):
+        client.sph_write_parameter(SPH, "pv_active_p_rate", ["1"] * 19)
+    assert settled(sim) == []
+    client.min_write_parameter(MIN, "ac_charge", False)
+    assert last(sim)["fields"] == tlx_fields("ac_charge", "0")
+
+
+def test_history_date_rules(client: OpenApiV1, sim: Any) -> None:
+    with pytest.raises(InvalidValueError):
+        client.min_energy_history(MIN, date(2026, 3, 1), date(2026, 3, 9))
+    with pytest.raises(InvalidValueError):
+        client.sph_energy_history(SPH, "not a date")
+    assert settled(sim) == []
+    client.sph_energy_history(SPH, "2026-03-01", "2026-03-08", timezone="Europe/Berlin",
+                              page=2, limit=10)
+    fields = last(sim)["fields"]
+    assert fields == {"mix_sn": SPH, "start_date": "2026-03-01", "end_date": "2026-03-08",
+                      "timezone_id": "Europe/Berlin", "page": "2", "perpage": "10"}
+    client.min_energy_history(MIN)  # today, as the community client has it
+    assert last(sim)["fields"]["start_date"] == last(sim)["fields"]["end_date"]
+    assert "timezone_id" not in last(sim)["fields"]  # None is left out, as requests does
+    client.plant_energy_history(PLANT, end_date=date(2026, 3, 2), time_unit="month",
+                                page=1, perpage=5)
+    assert last(sim)["fields"] == {"plant_id": "1185", "start_date": "2026-03-02",
+                                   "end_date": "2026-03-02", "time_unit": "month",
+                                   "page": "1", "perpage": "5"}
+
+
+def test_list_wire_fields(client: OpenApiV1, sim: Any) -> None:
+    client.plant_list()
+    assert last(sim)["fields"] == {"page": "", "perpage": "", "search_type": "",
+                                   "search_keyword": ""}
+    client.device_list(PLANT)
+    assert last(sim)["fields"] == {"plant_id": "1185", "page": "", "perpage": ""}
+    assert last(sim)["method"] == "GET"
+
+
+def test_sph_read_parameter_register_fields(client: OpenApiV1, sim: Any) -> None:
+    client.sph_read_parameter(SPH, start_address=1000, end_address=1003)
+    assert last(sim)["fields"] == {"device_sn": SPH, "paramId": "set_any_reg",
+                                   "startAddr": "1000", "endAddr": "1003"}
+    client.sph_read_parameter(SPH, start_address=7)
+    assert last(sim)["fields"]["endAddr"] == "7"  # defaulted (the community client omits it)
+    with pytest.raises(InvalidValueError, match="not both"):
+        client.sph_read_parameter(SPH, "pv_on_off", start_address=7)
+
+
+def test_read_helpers_tolerate_messy_values(client: OpenApiV1, sim: Any) -> None:
+    raw = sim.raw_settings(SPH)
+    raw.update({"forcedChargeTimeStart2": "null", "forcedChargeTimeStop2": None,
+                "forcedChargeStopSwitch2": "null", "forcedChargeTimeStart3": "",
+                "forcedChargeTimeStop3": "7:5", "chargePowerCommand": "100.0",
+                "acChargeEnable": "1"})
+    sim.set_raw_settings(SPH, raw)
+    charge = client.sph_read_ac_charge_times(SPH)
+    assert charge["charge_power"] == 100
+    assert charge["mains_enabled"] is True
+    assert charge["periods"][1] == {"period_id": 2, "start_time": "00:00",
+                                    "end_time": "00:00", "enabled": False}
+    assert charge["periods"][2]["end_time"] == "07:05"
+
+
+def test_sph_stop_soc_unsuffixed_first(sim_factory: Callable[..., Any],
+                                       make_client: Callable[..., OpenApiV1]) -> None:
+    server = sim_factory(sph_emit_unsuffixed=True)
+    client = make_client(server)
+    three = [{"start_time": "01:00", "end_time": "02:00", "enabled": True},
+             {"start_time": "00:00", "end_time": "00:00", "enabled": False},
+             {"start_time": "00:00", "end_time": "00:00", "enabled": False}]
+    client.sph_write_ac_charge_times(SPH, 90, 77, True, three)
+    raw = server.raw_settings(SPH)
+    assert raw["wchargeSOCLowLimit"] == raw["wchargeSOCLowLimit2"] == 77
+    raw["wchargeSOCLowLimit2"] = 55  # the two disagree: the unsuffixed key wins
+    server.set_raw_settings(SPH, raw)
+    assert client.sph_read_ac_charge_times(SPH)["charge_stop_soc"] == 77
+    raw["wchargeSOCLowLimit"] = "null"  # unset: the ...2 key
+    server.set_raw_settings(SPH, raw)
+    assert client.sph_read_ac_charge_times(SPH)["charge_stop_soc"] == 55
+
+
+def test_sph_per_period_write_refuses_unparsable_basis(client: OpenApiV1, sim: Any) -> None:
+    raw = sim.raw_settings(SPH)
+    raw["forcedChargeTimeStart3"] = "11:187"  # garbage in a period we would send back
+    sim.set_raw_settings(SPH, raw)
+    with pytest.raises(InvalidValueError, match="cannot be parsed"):
+        client.sph_write_ac_charge_time(SPH, 2, "10:00", "11:00")
+    assert [e["endpoint"] for e in settled(sim)] == ["device/mix/mix_data_info"]
+    # replacing the garbled period itself is fine
+    client.sph_write_ac_charge_time(SPH, 3, "12:00", "13:00", settings_data=raw)
+    assert last(sim)["endpoint"] == "mixSet"
+    assert last(sim)["error_code"] == 0
+
+
+def test_sph_per_period_write_needs_power_when_unread(client: OpenApiV1, sim: Any) -> None:
+    raw = sim.raw_settings(SPH)
+    del raw["disChargePowerCommand"]
+    with pytest.raises(InvalidValueError, match="discharge_power"):
+        client.sph_write_ac_discharge_time(SPH, 2, "18:00", "19:00", settings_data=raw)
+    client.sph_write_ac_discharge_time(SPH, 2, "21:30", "22:00", settings_data=raw,
+                                       discharge_power=60)
+    assert last(sim)["fields"]["param1"] == "60"
+    assert settled(sim)[-1]["error_code"] == 0
+    assert len(settled(sim)) == 1  # settings_data: no read
+
+
+def test_sph_all_three_periods_kept_by_per_period_writes(client: OpenApiV1, sim: Any) -> None:
+    periods = [{"start_time": "01:00", "end_time": "02:00", "enabled": True},
+               {"start_time": "03:00", "end_time": "04:00", "enabled": True},
+               {"start_time": "05:00", "end_time": "06:00", "enabled": False}]
+    client.sph_write_ac_charge_times(SPH, 70, 90, True, periods)
+    client.sph_write_ac_charge_time(SPH, 2, "03:15", "04:45", enabled=False)
+    read = client.sph_read_ac_charge_times(SPH)
+    assert [(p["start_time"], p["end_time"], p["enabled"]) for p in read["periods"]] == [
+        ("01:00", "02:00", True), ("03:15", "04:45", False), ("05:00", "06:00", False)]
+    assert (read["charge_power"], read["charge_stop_soc"], read["mains_enabled"]) == (
+        70, 90, True)
+
+
+# ---- more errors ----------------------------------------------------------------------
+def test_10013_collision_on_list_endpoints(client: OpenApiV1, sim: Any, token: str) -> None:
+    with pytest.raises(InvalidValueError, match="page size") as caught:
+        client.plant_energy_history(PLANT, perpage=101)
+    assert caught.value.error_code == 10013
+    with pytest.raises(InvalidValueError, match="page size") as caught:
+        client.min_energy_history(MIN, limit=500)
+    assert caught.value.error_code == 10013
+    with pytest.raises(InvalidValueError, match="end time") as caught:
+        client.write("mixSet", SPH, "mix_ac_discharge_time_period",
+                     ["100", "20", "21", "0", "17", "0", "1", *["0"] * 10])
+    assert caught.value.error_code == 10013
+    assert caught.value.operation == "write"
+    assert len(settled(sim)) == 3  # none retried
+    assert_secret(caught.value, token)
+
+
+def test_10012_collision_on_writes(sim_factory: Callable[..., Any],
+                                   make_client: Callable[..., OpenApiV1]) -> None:
+    server = sim_factory(faults=("ratelimit@mixSet*1",))
+    client = make_client(server, wait_on_rate_limit=False)
+    with pytest.raises(RateLimitedError) as limited:  # error_frequently_access
+        client.sph_write_parameter(SPH, "pv_active_p_rate", 50)
+    assert limited.value.error_code == 10012
+    with pytest.raises(DeviceNotFoundError) as missing:  # error_device_not_exist
+        client.sph_write_parameter("SPH0000000", "pv_active_p_rate", 50)
+    assert missing.value.error_code == 10012
+    assert [e["error_code"] for e in settled(server)] == [10012, 10012]
+
+
+def test_permission_denied_per_endpoint(sim_factory: Callable[..., Any],
+                                        make_client: Callable[..., OpenApiV1],
+                                        token: str) -> None:
+    server = sim_factory(denied={token: ("device/tlx/tlx_data_info",)})
+    client = make_client(server)
+    with pytest.raises(PermissionDeniedError) as caught:
+        client.min_detail(MIN)
+    assert caught.value.endpoint == "device/tlx/tlx_data_info"
+    assert "device/tlx/tlx_data_info" in str(caught.value)
+    assert client.min_settings(MIN)["chargePowerCommand"] == 80  # the token still works
+    assert client.stats["retries"] == 0
+    assert_secret(caught.value, token)
+
+
+def test_device_offline_on_each_write_and_read_param(sim_factory: Callable[..., Any],
+                                                     make_client: Callable[..., OpenApiV1]
+                                                     ) -> None:
+    server = sim_factory(offline=(MIN,), offline_code=10005)
+    client = make_client(server)
+    calls: list[Callable[[], Any]] = [
+        lambda: client.min_write_time_segment(MIN, 4, 1, "10:00", "11:00"),
+        lambda: client.min_read_parameter(MIN, "charge_power"),
+        lambda: client.write("tlxSet", MIN, "charge_power", ["10"])]
+    for call in calls:
+        with pytest.raises(DeviceOfflineError) as caught:
+            call()
+        assert caught.value.part == "datalogger"
+        assert caught.value.serial == MIN
+    assert len(settled(server)) == 3  # offline is not retried
+    server.set_offline([])
+    client.min_write_parameter(MIN, "charge_power", 10)
+
+
+def test_transport_error_kinds(sim_factory: Callable[..., Any],
+                               make_client: Callable[..., OpenApiV1]) -> None:
+    server = sim_factory()
+    client = make_client(server, max_retries=0, timeout=(1, 0.3))
+    seen = {}
+    for fault in ("timeout", "http500", "badjson", "html", "reset"):
+        server.set_faults([f"{fault}*1"])
+        with pytest.raises(TransportError) as caught:
+            client.min_settings(MIN)
+        seen[fault] = caught.value.kind
+        assert caught.value.operation == "min_settings"
+        assert caught.value.endpoint == "device/tlx/tlx_set_info"
+        assert caught.value.error_code is None
+    assert seen == {"timeout": "timeout", "http500": "http_status",
+                    "badjson": "bad_response", "html": "bad_response", "reset": "connection"}
+
+
+def test_errors_do_not_chain_the_requests_exception(sim_factory: Callable[..., Any],
+                                                    make_client: Callable[..., OpenApiV1]
+                                                    ) -> None:
+    # a requests exception holds the prepared request, headers and token included
+    server = sim_factory(faults=("reset",))
+    client = make_client(server, max_retries=1)
+    with pytest.raises(ConnectionFailedError) as caught:
+        client.min_settings(MIN)
+    assert caught.value.__context__ is None
+    assert caught.value.__cause__ is None
+
+
+# ---- retries with backoff -------------------------------------------------------------
+def test_backoff_is_full_jitter_and_bounded(sim_factory: Callable[..., Any],
+                                            make_client: Callable[..., OpenApiV1]) -> None:
+    server = sim_factory(faults=("http500@tlxSet*4",))
+    slept: list[float] = []
+    client = make_client(server, max_retries=5, backoff_base=0.01, backoff_cap=0.03,
+                         sleep=slept.append)
+    client.min_write_parameter(MIN, "charge_power", 33)  # a write: retried, safe
+    assert [e["http_status"] for e in settled(server)] == [500, 500, 500, 500, 200]
+    assert len(slept) == 4
+    for attempt, delay in enumerate(slept):
+        assert 0 <= delay <= min(0.03, 0.01 * 2 ** attempt)
+    assert client.stats["retries"] == 4
+    assert client.stats["writes"] == 5
+    assert server.raw_settings(MIN)["chargePowerCommand"] == 33
+
+
+def test_retry_deadline_with_injected_clock(sim_factory: Callable[..., Any],
+                                            make_client: Callable[..., OpenApiV1]) -> None:
+    now = [1000.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    server = sim_factory(faults=("http500",))
+    client = make_client(server, max_retries=50, backoff_base=4, backoff_cap=4,
+                         retry_deadline=30, sleep=sleep, clock=lambda: now[0])
+    with pytest.raises(HttpStatusError):
+        client.min_settings(MIN)
+    assert now[0] - 1000 <= 30
+    assert 2 <= len(settled(server)) < 50
+
+
+def test_timeout_retried_then_success(sim_factory: Callable[..., Any],
+                                      make_client: Callable[..., OpenApiV1]) -> None:
+    server = sim_factory(faults=("timeout@tlx_set_info*1",), timeout_seconds=5)
+    client = make_client(server, timeout=(1, 0.3), max_retries=2)
+    started = time.monotonic()
+    assert client.min_settings(MIN)["serialNum"] == MIN
+    assert time.monotonic() - started < 3
+    assert client.stats["retries"] == 1
+
+
+def test_no_retry_for_client_errors(sim_factory: Callable[..., Any],
+                                    make_client: Callable[..., OpenApiV1]) -> None:
+    server = sim_factory(tokens=("other",))
+    client = make_client(server, max_retries=5)
+    with pytest.raises(PermissionDeniedError):
+        client.plant_list()
+    with pytest.raises(PermissionDeniedError):
+        client.min_write_parameter(MIN, "charge_power", 1)
+    assert len(settled(server)) == 2
+    assert client.stats["retries"] == 0
+
+
+def test_server_rate_limit_waits_window_then_retries(sim_factory: Callable[..., Any],
+                                                     make_client: Callable[..., OpenApiV1]
+                                                     ) -> None:
+    server = sim_factory(faults=("ratelimit@tlx_set_info*1",))
+    waits: list[tuple[float, str]] = []
+    slept: list[float] = []
+    client = make_client(server, read_interval=20, retry_deadline=60, max_retries=2,
+                         sleep=slept.append, on_wait=lambda s, d: waits.append((s, d)))
+    assert client.min_settings(MIN)["serialNum"] == MIN
+    assert [e["error_code"] for e in settled(server)] == [10012, 0]
+    assert len(waits) == 1 and waits[0][0] >= 20  # the whole window, not a short backoff
+    assert "refused by the cloud" in waits[0][1]
+    assert client.stats["waited_seconds"] >= 20
+
+
+def test_server_rate_limit_beyond_deadline_raises_with_retry_after(
+        sim_factory: Callable[..., Any], make_client: Callable[..., OpenApiV1]) -> None:
+    server = sim_factory(faults=("ratelimit@tlx_set_info*1",))
+    client = make_client(server, read_interval=300, retry_deadline=60, sleep=lambda s: None)
+    with pytest.raises(RateLimitedError) as caught:
+        client.min_settings(MIN)
+    assert caught.value.retry_after >= 300
+    assert len(settled(server)) == 1
+
+
+# ---- limiter ----------------------------------------------------------------------------
+def test_limiter_counts_from_the_simulator_window(sim_factory: Callable[..., Any],
+                                                  make_client: Callable[..., OpenApiV1],
+                                                  tmp_path: Path) -> None:
+    # the cloud's own window and the client's agree: no 10012 ever reaches the client
+    server = sim_factory(rate_limit="request:0.4")
+    client = make_client(server, read_interval=0.4, state_dir=tmp_path)
+    for _ in range(3):
+        client.min_settings(MIN)
+    assert [e["error_code"] for e in settled(server)] == [0, 0, 0]
+    assert client.stats["waited_seconds"] >= 0.7
+    assert client.stats["retries"] == 0
+
+
+def test_limiter_corrupt_file_is_tolerated(sim: Any, make_client: Callable[..., OpenApiV1],
+                                           tmp_path: Path) -> None:
+    (tmp_path / "ratelimit.json").write_text("{garbage", encoding="utf-8")
+    client = make_client(sim, state_dir=tmp_path, read_interval=60,
+                         wait_on_rate_limit=False)
+    client.min_settings(MIN)
+    client.close()
+    saved = json.loads((tmp_path / "ratelimit.json").read_text(encoding="utf-8"))
+    assert len(saved["last"]) == 1
+
+
+def test_limiter_shared_by_threads(sim: Any, make_client: Callable[..., OpenApiV1]) -> None:
+    client = make_client(sim, read_interval=60, wait_on_rate_limit=False)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def read() -> None:
+        barrier.wait()
+        try:
+            client.min_settings(MIN)
+            outcomes.append("ok")
+        except RateLimitedError:
+            outcomes.append("limited")
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["limited"] * 7 + ["ok"]
+    assert len(settled(sim)) == 1
+
+
+def test_stats_thread_safe(sim: Any, make_client: Callable[..., OpenApiV1]) -> None:
+    client = make_client(sim)
+    serials = [MIN, "MIN0000001"]
+
+    def work(index: int) -> None:
+        for _ in range(5):
+            client.min_settings(serials[index % 2])
+            client.write("tlxSet", MIN, "charge_power", [str(index)])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stats = client.stats
+    assert (stats["reads"], stats["writes"]) == (30, 30)
+    assert stats["by_endpoint"] == {"device/tlx/tlx_set_info": 30, "tlxSet": 30}
+    assert len(settled(sim)) == 60
+
+
+def test_countdown_on_stderr(sim: Any, make_client: Callable[..., OpenApiV1],
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    slept: list[float] = []
+    client = make_client(sim, read_interval=4, show_countdown=True, sleep=slept.append)
+    client.min_settings(MIN)
+    client.min_settings(MIN)
+    err = capsys.readouterr().err
+    assert "waiting 0:04" in err or "waiting 0:03" in err
+    assert "waiting 0:01" in err
+    assert "device/tlx/tlx_set_info" in err
+    assert 3.9 < sum(slept) <= 4
+
+
+def test_no_countdown_when_not_a_terminal(sim: Any, make_client: Callable[..., OpenApiV1],
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    client = make_client(sim, read_interval=4, sleep=lambda s: None)  # show_countdown=None
+    client.min_settings(MIN)
+    client.min_settings(MIN)
+    assert capsys.readouterr().err == ""
+    short = make_client(sim, read_interval=1.5, show_countdown=True, sleep=lambda s: None)
+    short.min_settings("MIN0000001")
+    short.min_settings("MIN0000001")
+    assert capsys.readouterr().err == ""  # two seconds or less: no countdown
+
+
+def test_read_interval_follows_embedded_simulator(tmp_path: Path, token: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GROWATT_READ_INTERVAL", raising=False)
+    with OpenApiV1(token, server="sim", state_dir=tmp_path) as client:
+        assert client.api_url.startswith("http://127.0.0.1:")
+        assert client.read_interval == 0.0  # the embedded simulator has no rate limit
+        assert client.min_settings(MIN)["serialNum"] == MIN
+        url = client.api_url
+        assert token not in repr(client)
+    # close() stopped the simulator
+    with OpenApiV1(token, server=url, max_retries=0, read_interval=0) as probe, \
+            pytest.raises(ConnectionFailedError):
+        probe.plant_list()
+    assert (tmp_path / "sim-state.json").exists()
+
+
+def test_redirects_are_not_followed(token: str) -> None:
+    """A redirect would carry the `token` header to wherever it points."""
+    import http.server
+
+    received: list[str] = []
+
+    class Catch(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            received.append(self.headers.get("token", ""))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    catcher = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Catch)
+    target = f"http://127.0.0.1:{catcher.server_address[1]}/v1/plant/list"
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    redirector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    for server in (catcher, redirector):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{redirector.server_address[1]}/v1/"
+        with OpenApiV1(token, server=url, max_retries=0, read_interval=0) as client, \
+                pytest.raises(HttpStatusError) as caught:
+            client.plant_list()
+        assert caught.value.status == 302
+        assert received == []
+    finally:
+        for server in (catcher, redirector):
+            server.shutdown()
+            server.server_close()
+
+
+def test_token_with_line_break_refused_without_echo(token: str) -> None:
+    with pytest.raises(PermissionDeniedError) as caught:
+        OpenApiV1(token + "\n", server="eu")
+    assert_secret(caught.value, token)
+
+
+def test_server_url_accepts_region_names(client: OpenApiV1) -> None:
+    client.server_url = "us"
+    assert client.api_url == "https://openapi-us.growatt.com/v1/"
+    assert client.server_url == "https://openapi-us.growatt.com/"
+    client.api_url = "cn"
+    assert client.api_url == "https://openapi-cn.growatt.com/v1/"
+    with pytest.raises(ValueError):
+        client.api_url = "http://example.com/v1/"
+
+
+# ---- the token, through every error path ------------------------------------------------
+def test_token_absent_from_every_error_path(sim_factory: Callable[..., Any],
+                                            make_client: Callable[..., OpenApiV1],
+                                            token: str, tmp_path: Path,
+                                            caplog: pytest.LogCaptureFixture,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    caplog.set_level(logging.DEBUG)  # requests/urllib3 and our own logger, all of it
+    server = sim_factory(offline=(SPH,), rate_limit="request:60",
+                         denied={token: ("device/tlx/tlx_data_info",)})
+    client = make_client(server, max_retries=1, timeout=(1, 0.3), show_countdown=True,
+                         state_dir=tmp_path, read_interval=0)
+    cases: list[tuple[str | None, Callable[[], Any], type[GrowattError]]] = [
+        ("http500*2", client.plant_list, HttpStatusError),
+        ("html*2", lambda: client.plant_details(PLANT), BadResponseError),
+        ("badjson*2", lambda: client.plant_energy_overview(PLANT), BadResponseError),
+        ("timeout*2", lambda: client.device_list(PLANT), RequestTimeoutError),
+        ("reset*2", lambda: client.min_energy(MIN), ConnectionFailedError),
+        (None, lambda: client.min_detail(MIN), PermissionDeniedError),
+        (None, lambda: client.sph_write_parameter(SPH, "pv_active_p_rate", 1),
+         DeviceOfflineError),
+        (None, lambda: client.min_write_parameter("MIN9999999", "charge_power", 1),
+         DeviceNotFoundError),
+        (None, lambda: client.min_write_parameter(MIN, "charge_power", 101),
+         InvalidValueError),
+        (None, lambda: client.min_settings("MIN9999999"), ServerError),
+        (None, lambda: client.min_write_time_segment(MIN, 0, 1, "1:00", "2:00"),
+         InvalidValueError),
+        ("ratelimit@mixSet*1", lambda: client.sph_write_ac_charge_times(
+            SPH, 1, 1, True, [{"start_time": "0:0", "end_time": "0:0"}] * 3),
+         DeviceOfflineError),
+    ]
+    raised: list[GrowattError] = []
+    for fault, call, expected in cases:
+        server.set_faults([fault] if fault else [])
+        with pytest.raises(expected) as caught:
+            call()
+        raised.append(caught.value)
+        logging.getLogger("test").exception("call failed: %s", caught.value)
+        print(caught.value, repr(caught.value), file=sys.stderr)
+    # the cloud's rate limit and the client's own
+    server.set_faults([])
+    client.wait_on_rate_limit = False
+    client.min_settings(MIN)
+    with pytest.raises(RateLimitedError) as caught:
+        client.min_settings(MIN)  # refused by the simulator
+    raised.append(caught.value)
+    client.read_interval = 60
+    client.min_settings("MIN0000001")
+    with pytest.raises(RateLimitedError) as caught:
+        client.min_settings("MIN0000001")  # held back by the client
+    raised.append(caught.value)
+    client.close()
+    for error in raised:
+        assert_secret(error, token)
+        assert error.__context__ is None
+        assert "\n" not in str(error)
+    captured = capsys.readouterr()
+    assert token not in captured.out + captured.err
+    assert token not in caplog.text
+    assert caplog.text  # something was logged, and it was checked
+    assert token not in repr(client) + str(client) + repr(vars(client))
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert token not in path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_limit_writes_matches_a_cloud_that_limits_writes(
+        sim_factory: Callable[..., Any], make_client: Callable[..., OpenApiV1]) -> None:
+    server = sim_factory(rate_limit="request:60", rate_limit_writes=True)
+    client = make_client(server, read_interval=60, limit_writes=True,
+                         wait_on_rate_limit=False)
+    client.min_write_parameter(MIN, "charge_power", 40)
+    with pytest.raises(RateLimitedError) as caught:
+        client.min_write_parameter(MIN, "charge_power", 40)  # held back, not sent
+    assert caught.value.error_code is None
+    client.min_write_parameter(MIN, "charge_power", 41)  # a different write goes
+    assert [e["error_code"] for e in settled(server)] == [0, 0]
+    unlimited = make_client(server, read_interval=60, wait_on_rate_limit=False)
+    with pytest.raises(RateLimitedError) as caught:
+        unlimited.min_write_parameter(MIN, "charge_power", 40)  # the cloud refuses it
+    assert caught.value.error_code == 10012

@@ -74,8 +74,9 @@ def sph_settings(server: Any, serial: str = SPH) -> dict[str, Any]:
 
 
 def logged(server: Any, count: int, timeout: float = 2.0) -> list[dict[str, Any]]:
-    """The request log once it holds `count` entries: the simulator appends an entry only
-    after it has sent the answer (see test_request_logged_before_the_answer)."""
+    """The request log once it holds `count` entries (the simulator logs a request before
+    it answers, see test_request_logged_before_the_answer; a timeout or reset has no
+    answer to wait for)."""
     deadline = time.monotonic() + timeout
     while len(server.requests) < count and time.monotonic() < deadline:
         time.sleep(0.002)
@@ -98,19 +99,20 @@ def refused(body: dict[str, Any], code: int, message: str | None = None) -> None
 def shared_server() -> Any:
     """One in-memory simulator for the many small tests (starting one costs ~0.1 s)."""
     server = start_server(SimOptions())
-    server.original = {serial: server.raw_settings(serial) for serial in (MIN, SPH)}
-    yield server
+    original = {serial: server.raw_settings(serial) for serial in (MIN, SPH)}
+    yield server, original
     server.stop()
 
 
 @pytest.fixture
-def shared(shared_server: Any) -> Any:
+def shared(shared_server: tuple[Any, dict[str, dict[str, Any]]]) -> Any:
     """The module's simulator, with MIN1234567 and SPH7654321 settings as in the fixture."""
-    for serial, settings in shared_server.original.items():
-        shared_server.set_raw_settings(serial, settings)
-    shared_server.set_faults([])
-    shared_server.set_offline([])
-    return shared_server
+    server, original = shared_server
+    for serial, settings in original.items():
+        server.set_raw_settings(serial, settings)
+    server.set_faults([])
+    server.set_offline([])
+    return server
 
 
 # ---- envelope and endpoints -----------------------------------------------------------
@@ -200,7 +202,7 @@ def test_mix_data_info_matches_spec_7_2(sim: Any) -> None:
     spec = json.loads(SPEC_DEVICES.read_text(encoding="utf-8"))[SPH]
     body = api(sim, "device/mix/mix_data_info", {"device_sn": SPH})
     assert body["device_sn"] == SPH
-    assert body["dataloggerSn"] == "JPC7654321"
+    assert body["dataloggerSn"] == "JPC1234567"
     data = dict(body["data"])
     expected = dict(spec)
     data.pop("sysTime", None)
@@ -407,7 +409,7 @@ def test_unknown_serial_on_write_is_10012(shared: Any) -> None:
 def test_overlapping_segment_refused(shared: Any) -> None:
     # segment 1 is 23:30-23:59 enabled in the fixture
     body = tlx_set(shared, "time_segment4", "1", "23", "0", "23", "45", "1")
-    refused(body, 10008, "error_time_overlap_with_segment1")
+    refused(body, 10008, "error_time_overlap")
     assert min_settings(shared)["forcedStopSwitch4"] == 0
     # disabled overlapping segment is fine; rewriting a segment over itself too
     ok(tlx_set(shared, "time_segment4", "1", "23", "0", "23", "45", "0"))
@@ -430,7 +432,7 @@ def test_overlap_check_off(sim_factory: Callable[..., Any]) -> None:
 def test_overlap_error_code_honoured(sim_factory: Callable[..., Any]) -> None:
     server = sim_factory(overlap_error_code=10013)
     refused(tlx_set(server, "time_segment4", "1", "23", "0", "23", "45", "1"), 10013,
-            "error_time_overlap_with_segment1")
+            "error_time_overlap")
 
 
 # ---- token ----------------------------------------------------------------------------

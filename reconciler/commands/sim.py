@@ -6,7 +6,17 @@ import argparse
 
 HELP = "run the built-in simulator of the Growatt cloud (sim serve)"
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: addresses only this machine can reach."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     serve.add_argument("--overlap-error-code", type=int, default=10008)
     serve.add_argument("--sph-emit-unsuffixed", action="store_true")
     serve.add_argument("--timeout-seconds", type=float, default=60.0)
-    serve.add_argument("--request-log", metavar="FILE")
+    serve.add_argument("--request-log", metavar="FILE",
+                       help="append one JSON line per request (never the token)")
+    serve.add_argument("--deny", action="append", default=[], metavar="TOKEN=ENDPOINT",
+                       help="answer 10011 to this token on this endpoint (repeatable)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,11 +60,18 @@ def run(args: argparse.Namespace) -> int:
     from reconciler.sim.ratelimit import parse_rate_limit
     from reconciler.sim.server import SimOptions, SimServer
 
-    if args.host not in LOOPBACK and not args.allow_remote:
+    if not is_loopback(args.host) and not args.allow_remote:
         print(f"growatt-reconcile: --host {args.host} is not a loopback address; the simulator "
               "accepts any token, so it serves only this machine unless --allow-remote",
               file=sys.stderr)
         return 1
+    denied: dict[str, tuple[str, ...]] = {}
+    for rule in args.deny:
+        token, equals, endpoint = rule.partition("=")
+        if not equals or not token or not endpoint:
+            print("growatt-reconcile: --deny takes TOKEN=ENDPOINT", file=sys.stderr)
+            return 2
+        denied[token] = (*denied.get(token, ()), endpoint)
     try:
         parse_rate_limit(args.rate_limit)
         for spec in args.fault:
@@ -66,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             overlap_error_code=args.overlap_error_code,
             sph_emit_unsuffixed=args.sph_emit_unsuffixed, timeout_seconds=args.timeout_seconds,
             request_log=Path(args.request_log) if args.request_log else None,
-            host=args.host, port=args.port)
+            host=args.host, port=args.port, denied=denied)
         server = SimServer(options)
     except (ValueError, OSError) as exc:
         print(f"growatt-reconcile: {exc}", file=sys.stderr)

@@ -1,252 +1,243 @@
-"""From a loaded file to each inverter's desired state in the device's terms."""
+"""From the validated file to each inverter's desired state in the device's terms.
+
+Works on the loaded data (already checked against the models), so every value keeps
+the path it was written at and each problem can point at it. An inverter or profile
+whose own keys failed validation is not merged or compiled (its problems are reported
+already); only its parts that did pass (lists, settings) are still checked, so one run
+reports as much as it can.
+"""
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import ValidationError
 
 from reconciler.config import checks, profiles
-from reconciler.config.errors_map import problems_from
-from reconciler.config.models import Account, ConfigModel
-from reconciler.config.problems import ConfigError, Problem
-from reconciler.config.yaml_loader import Document, Path_, load_yaml
+from reconciler.config.problems import Problem
+from reconciler.config.yaml_loader import Document, Path_
 from reconciler.devices.params import PARAMS
-from reconciler.model import DesiredDevice, Schedule
+from reconciler.model import DesiredDevice, Family, Schedule
 
-
-@dataclass
-class Config:
-    path: Path
-    sha256: str
-    account: Account
-    devices: list[DesiredDevice]
-    date: date
-    warnings: list[Problem] = field(default_factory=list)
-    document: Document | None = None
-
-
-def today(account: Account) -> date:
-    zone = ZoneInfo(account.timezone) if account.timezone else None
-    return datetime.now(zone).date()
-
-
-def account_problems(document: Document, account: Account) -> list[Problem]:
-    from reconciler.growatt.servers import SIM, ServerError, base_url
-
-    problems = []
-    if account.server != SIM:
-        try:
-            base_url(account.server)
-        except ServerError as exc:
-            problems.append(document.problem(("account", "server"), str(exc)))
-    if account.timezone:
-        try:
-            ZoneInfo(account.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(document.problem(("account", "timezone"), f"unknown time zone "
-                                             f"{account.timezone!r}; use an IANA name such as "
-                                             "Europe/Berlin"))
-    return problems
+EMPTY = {"time_segments": "write [] to disable every slot, or remove the key to leave the "
+                          "segments alone",
+         "ac_charge": "give power and stop_soc, or remove the key to leave the schedule alone",
+         "ac_discharge": "give power and stop_soc, or remove the key to leave the schedule "
+                         "alone"}
 
 
 class Compiler:
-    """Compiles the inverters of one validated file; collects every problem."""
+    """Compiles the inverters of one file for a date; collects every problem."""
 
-    def __init__(self, document: Document, data: dict[str, Any]) -> None:
+    def __init__(self, document: Document, bad_inverters: set[str],
+                 bad_profiles: set[str], bad_paths: set[Path_] | None = None) -> None:
         self.document = document
-        self.data = data  # the raw mapping, with defaults not filled in
-        self.profiles: dict[str, Any] = data.get("profiles") or {}
+        data = document.data
+        found = data.get("profiles")
+        self.profiles: dict[str, Any] = found if isinstance(found, dict) else {}
+        found = data.get("inverters")
+        self.inverters: dict[str, Any] = found if isinstance(found, dict) else {}
+        self.bad_inverters = bad_inverters
+        self.expander = profiles.Expander(document, self.profiles, bad_profiles)
+        self.bad_profiles = bad_profiles
+        self.bad_paths = bad_paths or set()  # where validation failed
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
 
-    def expand(self, name: str, ref_path: Path_, stack: tuple[str, ...]) -> list[str]:
-        """`name` and the profiles it names, innermost first."""
-        if name not in self.profiles:
-            close = difflib.get_close_matches(name, list(self.profiles), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            self.problems.append(self.document.problem(ref_path, f"no profile named "
-                                                       f"{name!r}{hint}"))
-            return []
-        if name in stack:
-            chain = " -> ".join([*stack[stack.index(name):], name])
-            self.problems.append(self.document.problem(ref_path, f"profile {name!r} "
-                                                       f"references itself ({chain})"))
-            return []
-        own = self.profiles[name].get("profile")
+    def profile_names(self, name: str, ref: Any, day: date) -> list[str] | None:
+        """The profiles merged into inverter `name` on `day`, in merge order."""
         names: list[str] = []
-        refs = [own] if isinstance(own, str) else list(own or [])
-        for index, inner in enumerate(refs):
-            inner_path: Path_ = ("profiles", name, "profile") if isinstance(own, str) else (
-                "profiles", name, "profile", index)
-            names += self.expand(inner, inner_path, (*stack, name))
-        return [*names, name]
+        usable = True
+        for profile, sub in profiles.references(ref, day):
+            expanded = self.expander.expand(profile, ("inverters", name, "profile", *sub))
+            if expanded is None:
+                usable = False
+                continue
+            names += [n for n in expanded if n not in names]
+        return names if usable else None
 
-    def profile_names(self, inverter: str, ref: Any, chosen: list[str]) -> list[str]:
-        names: list[str] = []
-        base: Path_ = ("inverters", inverter, "profile")
-        for name in chosen:
-            path = base if isinstance(ref, str) else self.ref_path(ref, base, name)
-            names += [n for n in self.expand(name, path, ()) if n not in names]
-        return names
-
-    @staticmethod
-    def ref_path(ref: list[Any], base: Path_, name: str) -> Path_:
-        for index, entry in enumerate(ref):
-            if entry == name:
-                return (*base, index)
-            if isinstance(entry, dict):
-                use = entry.get("use")
-                if use == name:
-                    return (*base, index, "use")
-                if isinstance(use, list) and name in use:
-                    return (*base, index, "use", use.index(name))
-        return base
-
-    def schedule(self, merged: profiles.Merged, section: str, charge: bool,
-                 inverter_path: Path_) -> tuple[Schedule | None, list[checks.Window]]:
+    def schedule(self, merged: profiles.Merged, section: str) -> tuple[
+            Schedule | None, list[checks.Window]]:
         values = merged.maps.get(section)
         if values is None:
             return None, []
         section_path = merged.section_paths[section]
-        for key in ("power", "stop_soc"):
-            if values.get(key, (None,))[0] is None:
-                self.problems.append(self.document.problem(
-                    section_path, f"{section} needs {key} (set it on the inverter or in its "
-                    "profile)", key=True))
-                return None, []
+        missing = [key for key in ("power", "stop_soc") if values.get(key, (None,))[0] is None]
+        if missing:
+            self.problems.append(self.document.problem(
+                section_path, f"{section} needs {' and '.join(missing)} (on the inverter or "
+                "in one of its profiles)", key=True))
+            return None, []
         periods_value, periods_path = values.get("periods", ([], (*section_path, "periods")))
         periods, windows, problems = checks.compile_periods(
-            self.document, periods_value, periods_path, section.replace("_", " "))
+            self.document, periods_value or [], periods_path, section.removeprefix("ac_"))
         self.problems += problems
-        from_grid = bool(values.get("from_grid", (True, ()))[0]) if charge else None
+        # The mains flag defaults to true: an AC charge schedule is meant to charge from
+        # the grid, and the device needs some value for it.
+        from_grid = values.get("from_grid", (True,))[0] is not False \
+            if section == "ac_charge" else None
         return Schedule(power=values["power"][0], stop_soc=values["stop_soc"][0],
                         periods=tuple(periods), from_grid=from_grid), windows
 
     def inverter(self, name: str, day: date) -> DesiredDevice | None:
-        raw = self.data["inverters"][name]
+        """Inverter `name` as the file wants it on `day` (None: its profiles are unusable)."""
+        raw = self.inverters[name]
         path: Path_ = ("inverters", name)
         ref = raw.get("profile")
-        chosen, _ = profiles.choose(ref, day)
-        names = self.profile_names(name, ref, chosen)
-        sources = [profiles.Source(self.profiles[n], ("profiles", n)) for n in names
-                   if n in self.profiles]
-        merged = profiles.merge([*sources, profiles.Source(raw, path)])
-        family = raw.get("type")
+        names = self.profile_names(name, ref, day)
+        if names is None:
+            return None
+        merged = profiles.merge([*[profiles.Source(self.profiles[n], ("profiles", n))
+                                   for n in names], profiles.Source(raw, path)])
+        family: Family | None = raw.get("type")
         self.problems += checks.family_problems(self.document, name, family,
-                                                merged.section_paths, path)
-        inferred = family or ("min" if "time_segments" in merged.lists else
-                              "sph" if set(merged.maps) & {"ac_charge", "ac_discharge"}
-                              else None)
+                                                merged.section_paths)
+        inferred, why = family, "is type: " + str(family)
+        if family is None and "time_segments" in merged.section_paths:
+            inferred, why = "min", "has MIN sections (time_segments)"
+        elif family is None and {"ac_charge", "ac_discharge"} & set(merged.section_paths):
+            inferred, why = "sph", "has SPH sections (ac_charge/ac_discharge)"
+        switch = profiles.next_switch(ref, day)
         device = DesiredDevice(name=name, serial=raw["serial"], family=family, profiles=names,
+                               next_switch=switch.isoformat() if switch else None,
                                location=self.location(path))
         if "time_segments" in merged.lists:
             items, items_path = merged.lists["time_segments"]
             device.time_segments, problems = checks.compile_segments(self.document, items,
                                                                      items_path)
             self.problems += problems
-        device.ac_charge, charge_windows = self.schedule(merged, "ac_charge", True, path)
-        device.ac_discharge, discharge_windows = self.schedule(merged, "ac_discharge", False,
-                                                               path)
-        if charge_windows and discharge_windows:
+        device.ac_charge, charge = self.schedule(merged, "ac_charge")
+        device.ac_discharge, discharge = self.schedule(merged, "ac_discharge")
+        if charge and discharge:
             self.problems += checks.overlap_problems(
-                self.document, charge_windows + discharge_windows, "charge/discharge period")
+                self.document, discharge, "discharge period", charge, "charge period")
         if "settings" in merged.maps:
             device.settings, problems = checks.normalize_settings(
-                self.document, name, inferred, merged.maps["settings"])
+                self.document, name, inferred, why, merged.maps["settings"])
             self.problems += problems
-        switch = profiles.next_switch(ref, day)
-        device.next_switch = switch.isoformat() if switch else None
+            self.dangerous_notes(inferred, merged.maps["settings"], device.settings)
         return device
+
+    def dangerous_notes(self, family: str | None, written: dict[str, tuple[Any, Path_]],
+                        values: dict[str, Any]) -> None:
+        for key in values:
+            registry = PARAMS[family] if family else (
+                PARAMS["min"] if key in PARAMS["min"] else PARAMS["sph"])
+            param = registry[key]
+            if param.dangerous:
+                self.warnings.append(self.document.problem(
+                    written[key][1], f"{key} is a dangerous setting ({param.description}): "
+                    "plan shows it, apply writes it only with --allow-dangerous", key=True,
+                    severity="note"))
 
     def location(self, path: Path_) -> str:
         line, column = self.document.place(path, key=True)
         return f"{self.document.file}:{line}:{column}"
 
-    def dated_days(self, ref: Any, day: date) -> list[date]:
-        """One day per dated entry, so every season is checked, not only today's."""
-        if not profiles.has_dated(ref):
-            return []
-        days = []
-        seen = {profiles.choose(ref, day)[1]}
-        for offset in range(366):
-            probe = date.fromordinal(day.toordinal() + offset)
-            index = profiles.choose(ref, probe)[1]
-            if index not in seen:
-                seen.add(index)
-                days.append(probe)
-        return days
-
-    def all_inverters(self, day: date) -> list[DesiredDevice]:
-        devices = []
-        serials: dict[str, Path_] = {}
-        for name, raw in self.data["inverters"].items():
-            path: Path_ = ("inverters", name)
-            problem = checks.serial_problem(self.document, raw["serial"], (*path, "serial"))
+    def serials(self) -> None:
+        """Plausible and unique, on every inverter whose serial is text."""
+        first: dict[str, Path_] = {}
+        for name, raw in self.inverters.items():
+            serial = raw.get("serial") if isinstance(raw, dict) else None
+            if not isinstance(serial, str):
+                continue
+            path: Path_ = ("inverters", name, "serial")
+            problem = checks.serial_problem(self.document, serial, path)
             if problem:
                 self.problems.append(problem)
-            elif raw["serial"] in serials:
-                line = self.document.place(serials[raw["serial"]])[0]
+            elif serial in first:
+                line = self.document.place(first[serial])[0]
                 self.problems.append(self.document.problem(
-                    (*path, "serial"), f"serial {raw['serial']} is already used by the "
-                    f"inverter at line {line}"))
+                    path, f"serial {serial} is already used by the inverter at line {line}: "
+                    "each inverter appears once"))
             else:
-                serials[raw["serial"]] = (*path, "serial")
+                first[serial] = path
+
+    def empty_sections(self) -> None:
+        """`time_segments:` with nothing after it: managed-and-empty, or a slip? Ask."""
+        for kind, table in (("profiles", self.profiles), ("inverters", self.inverters)):
+            for name, raw in table.items():
+                if not isinstance(raw, dict):
+                    continue
+                for section, hint in EMPTY.items():
+                    if section in raw and raw[section] is None:
+                        self.problems.append(self.document.problem(
+                            (kind, name, section), f"{section} is empty: {hint}", key=True))
+
+    def profile_lists(self) -> None:
+        """A profile's own lists are checked even where no inverter uses them today."""
+        for name, raw in self.profiles.items():
+            if name in self.bad_profiles or not isinstance(raw, dict):
+                continue
+            self.own_sections(("profiles", name), raw)
+            self.expander.expand(name, ("profiles", name))
+
+    def unsound(self, base: Path_, items: list[Any]) -> set[int]:
+        """Indexes of the items under `base` that failed validation."""
+        bad = {p[len(base)] for p in self.bad_paths if p[:len(base)] == base and len(p) > len(base)}
+        if base in self.bad_paths:  # the list itself, e.g. too long: check none of it
+            return set(range(len(items)))
+        return {index for index in bad if isinstance(index, int)}
+
+    def own_sections(self, base: Path_, raw: dict[str, Any]) -> None:
+        """What can be checked of one mapping without merging: its lists and settings
+        (those that passed validation)."""
+        family = raw.get("type") if raw.get("type") in ("min", "sph") else None
+        if base[0] == "inverters" and family:
+            present = {s: (*base, s) for s in profiles.SECTIONS if raw.get(s) is not None}
+            self.problems += checks.family_problems(self.document, str(base[1]), family,
+                                                    present)
+        segments: Path_ = (*base, "time_segments")
+        if isinstance(raw.get("time_segments"), list):
+            items = raw["time_segments"]
+            self.problems += checks.compile_segments(self.document, items, segments,
+                                                     self.unsound(segments, items))[1]
+        for section in ("ac_charge", "ac_discharge"):
+            schedule = raw.get(section)
+            periods = schedule.get("periods") if isinstance(schedule, dict) else None
+            path: Path_ = (*base, section, "periods")
+            if isinstance(periods, list):
+                self.problems += checks.compile_periods(
+                    self.document, periods, path, section.removeprefix("ac_"),
+                    self.unsound(path, periods))[2]
+        if isinstance(raw.get("settings"), dict):
+            written = {k: (v, (*base, "settings", k)) for k, v in raw["settings"].items()}
+            self.problems += checks.normalize_settings(
+                self.document, str(base[1]), family, f"is type: {family}", written)[1]
+
+    def all_inverters(self, day: date) -> list[DesiredDevice]:
+        self.serials()
+        self.empty_sections()
+        devices = []
+        for name, raw in self.inverters.items():
+            if name in self.bad_inverters:
+                if isinstance(raw, dict):
+                    self.own_sections(("inverters", name), raw)
+                continue
             device = self.inverter(name, day)
-            for other_day in self.dated_days(raw.get("profile"), day):
-                self.inverter(name, other_day)  # problems of the other seasons count too
+            if device is None:  # its profiles are unusable: check what it says itself
+                self.own_sections(("inverters", name), raw)
+            ref = raw.get("profile")
+            for other_day in profiles.season_days(ref, day):
+                self.inverter(name, other_day)  # the other seasons' problems count too
             if device:
                 devices.append(device)
-            gap = profiles.uncovered_day(raw.get("profile"))
-            if gap:
+            gaps = profiles.uncovered_days(ref)
+            if gaps:
                 self.warnings.append(self.document.problem(
-                    (*path, "profile"), f"no profile entry matches {gap} (and maybe other "
-                    "days): on such days no profile applies; add an entry without dates as "
-                    "a fallback", severity="warning"))
-            for key in sorted(device.settings if device else {}):
-                family = device.family if device and device.family else None
-                registry = PARAMS.get(family or "", PARAMS["min"] if key in PARAMS["min"]
-                                      else PARAMS["sph"])
-                if key in registry and registry[key].dangerous:
+                    ("inverters", name, "profile"), f"no entry matches {', '.join(gaps)}: on "
+                    f"those days {name!r} follows no profile; add an entry without dates "
+                    "last, as a fallback", key=True, severity="warning"))
+        used = set(self.expander.reached)
+        self.profile_lists()
+        if not self.bad_inverters and not self.expander.problems:
+            for name in self.profiles:
+                if name not in used and name not in self.bad_profiles:
                     self.warnings.append(self.document.problem(
-                        (*path, "settings", key), f"{key} is dangerous (it can switch the "
-                        "inverter off or change grid protection): apply needs "
-                        "--allow-dangerous", key=True, severity="warning"))
+                        ("profiles", name), f"profile {name!r} is not used by any inverter",
+                        key=True, severity="warning"))
+        self.problems += self.expander.problems
+        if self.document.data.get("inverters") == {} and not self.document.problems:
+            self.warnings.append(self.document.problem(
+                ("inverters",), "no inverters: nothing to manage", key=True,
+                severity="warning"))
         return devices
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: dict[tuple[int, int, str], Problem] = {}
-    for problem in problems:
-        seen.setdefault((problem.line, problem.column, problem.message), problem)
-    return list(seen.values())
-
-
-def load_config(path: Path, *, on_date: date | None = None) -> Config:
-    """Load, validate and compile a config file; ConfigError lists every problem."""
-    document = load_yaml(path)
-    raw_bytes = path.read_bytes()
-    problems = checks.token_problems(document)
-    if not isinstance(document.data, dict):
-        raise ConfigError([*problems, document.problem((), "the file must be a mapping with "
-                                                       "version: 1 and inverters:")])
-    try:
-        model = ConfigModel.model_validate(document.data)
-    except ValidationError as exc:
-        raise ConfigError(_dedupe([*problems, *problems_from(document, exc)])) from None
-    problems += account_problems(document, model.account)
-    compiler = Compiler(document, document.data)
-    day = on_date or (today(model.account) if not problems else date.today())
-    devices = compiler.all_inverters(day)
-    problems += compiler.problems
-    if problems:
-        raise ConfigError(_dedupe(problems))
-    return Config(path=path, sha256=hashlib.sha256(raw_bytes).hexdigest(),
-                  account=model.account, devices=devices, date=day,
-                  warnings=_dedupe(compiler.warnings), document=document)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -47,5 +48,6 @@ def explain(device: DesiredDevice, day: date) -> str:
         lines += _schedule("ac_discharge", device.ac_discharge)
     if device.settings:
         lines.append("  settings:")
-        lines += [f"    {name}: {value}" for name, value in sorted(device.settings.items())]
+        lines += [f"    {name}: {json.dumps(value)}"
+                  for name, value in sorted(device.settings.items())]
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""The Growatt OpenAPI V1 client."""
+"""The Growatt OpenAPI V1 client: `OpenApiV1` (alias `GrowattApiV1`) and its errors."""
 
 from __future__ import annotations
 
@@ -14,14 +14,17 @@ from reconciler.growatt.errors import (
     PermissionDeniedError,
     RateLimitedError,
     RequestTimeoutError,
+    ServerError,
     ServerSideError,
     TransportError,
     WaitCancelledError,
 )
+from reconciler.growatt.servers import BadServerError
 
 __all__ = [
-    "BadResponseError", "ConnectionFailedError", "DeviceNotFoundError", "DeviceOfflineError",
-    "GrowattApiV1", "GrowattError", "HttpStatusError", "InvalidValueError", "OpenApiV1",
-    "PermissionDeniedError", "RateLimitedError", "RequestTimeoutError", "ServerSideError",
-    "TransportError", "WaitCancelledError",
+    "BadResponseError", "BadServerError", "ConnectionFailedError", "DeviceNotFoundError",
+    "DeviceOfflineError", "GrowattApiV1", "GrowattError", "HttpStatusError",
+    "InvalidValueError", "OpenApiV1", "PermissionDeniedError", "RateLimitedError",
+    "RequestTimeoutError", "ServerError", "ServerSideError", "TransportError",
+    "WaitCancelledError",
 ]

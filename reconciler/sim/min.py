@@ -61,17 +61,17 @@ def time_segment(slot: int, params: list[str], settings: dict[str, Any],
     start, end = values.window([sh, sm, eh, em])
     enabled = values.flag(enable, "enable")
     if enabled and options.overlap_check:
-        for other, o_start, o_end in enabled_windows(settings, skip=slot):
+        # inclusive minute ranges: 17:00-19:59 and 19:59-20:30 share a minute
+        for _other, o_start, o_end in enabled_windows(settings, skip=slot):
             if start <= o_end and o_start <= end:
-                raise SimError(options.overlap_error_code,
-                               f"error_time_overlap_with_segment{other}")
+                raise SimError(options.overlap_error_code, "error_time_overlap")
     return {f"time{slot}Mode": mode_code, f"forcedTimeStart{slot}": values.hm(start),
             f"forcedTimeStop{slot}": values.hm(end), f"forcedStopSwitch{slot}": enabled}
 
 
 def write(write_type: str, params: list[str], settings: dict[str, Any],
           options: Any) -> dict[str, Any]:
-    """The changes one `tlxSet` makes: read keys, `_hidden.*` and `_register.*` entries."""
+    """The changes one `tlxSet` makes: read keys, `_param.*` and `_register.*` entries."""
     if write_type.startswith("time_segment"):
         suffix = write_type.removeprefix("time_segment")
         if suffix.isdigit() and int(suffix) in SLOTS:

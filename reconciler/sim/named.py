@@ -14,7 +14,8 @@ from reconciler.sim.errors import SimError
 class Named:
     """A write type: how its params are checked, and which read keys it sets."""
 
-    check: Callable[[list[str]], dict[str, Any]]  # params -> {read key or "_hidden": value}
+    # params -> {read key, "_param.NAME" or "_register.N": value}
+    check: Callable[[list[str]], dict[str, Any]]
 
 
 def percent(key: str) -> Named:
@@ -77,7 +78,7 @@ def hidden(name: str, inner: Named) -> Named:
 
     def check(params: list[str]) -> dict[str, Any]:
         (value,) = inner.check(params).values()
-        return {f"_hidden.{name}": value}
+        return {f"_param.{name}": value}
 
     return Named(check)
 

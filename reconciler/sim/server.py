@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +34,8 @@ BY_WRITE_ENDPOINT = {module.WRITE_ENDPOINT: module for module in FAMILIES.values
 BY_READ_PARAM = {module.READ_PARAM_ENDPOINT: module for module in FAMILIES.values()}
 WRITE_ENDPOINTS = frozenset(BY_WRITE_ENDPOINT)
 RATE_LIMITED = {"data": "", "error_code": 10012, "error_msg": "error_frequently_access"}
+TRANSPORT_FAULTS = frozenset({"http500", "html", "badjson", "timeout", "reset"})
+SYSTEM_ERROR = {"data": "", "error_code": 10001, "error_msg": "error_system"}
 LOGIN_PAGE = (b"<!DOCTYPE html><html><head><title>Growatt</title></head>"
               b"<body><form action='/login'>Please log in</form></body></html>")
 
@@ -56,7 +60,8 @@ class SimOptions:
     request_log: Path | None = None
     host: str = "127.0.0.1"
     port: int = 0
-    denied: dict[str, tuple[str, ...]] = field(default_factory=dict)  # token -> endpoints
+    # token -> endpoints it gets 10011 on (spec 1.2), e.g. {"T": ("tlx_data_info",)}
+    denied: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class Answer(Exception):
@@ -72,6 +77,31 @@ def _int(value: str | None, default: int) -> int:
         return int(value) if value not in (None, "") else default
     except ValueError:
         raise SimError(10001, "error_param_not_a_number") from None
+
+
+def page_number(fields: dict[str, str]) -> int:
+    page = _int(fields.get("page"), 1)
+    if page > 250:
+        raise SimError(10014, "error_page_over_250")
+    return max(1, page)
+
+
+def page_size(fields: dict[str, str]) -> int:
+    perpage = _int(fields.get("perpage"), 20)
+    if perpage > 100:
+        raise SimError(10013, "error_page_size_over_100")
+    return max(1, perpage)
+
+
+def page_of(items: list[Any], fields: dict[str, str]) -> list[Any]:
+    """One page of a list endpoint (page from 1, perpage at most 100, spec 4.1)."""
+    page, perpage = page_number(fields), page_size(fields)
+    return items[(page - 1) * perpage: page * perpage]
+
+
+def is_denied(endpoint: str, denied: tuple[str, ...]) -> bool:
+    """A token's refused endpoints, by path relative to /v1/ or by its last segment."""
+    return endpoint in denied or endpoint.rsplit("/", 1)[-1] in denied
 
 
 class Cloud:
@@ -138,30 +168,26 @@ class Cloud:
 
     # ---- reads ----------------------------------------------------------------------
     def plant_list(self, fields: dict[str, str]) -> dict[str, Any]:
-        perpage = _int(fields.get("perpage"), 20)
-        if perpage > 100:
-            raise SimError(10013, "error_page_size_over_100")
-        page = _int(fields.get("page"), 1)
         plants = self.state.data["plants"]
-        chosen = plants[(page - 1) * perpage: page * perpage]
+        chosen = page_of(plants, fields)
         return {"count": len(plants), "plants": [telemetry.plant_entry(p) for p in chosen]}
 
     def plant_energy(self, fields: dict[str, str]) -> dict[str, Any]:
         plant = self.plant(fields)
-        return {"count": 1, "time_unit": fields.get("time_unit") or "day",
-                "energys": [{"date": fields.get("start_date", ""),
-                             "energy": telemetry.plant_energy_overview(plant)["today_energy"]}],
-                "plant_id": plant["plant_id"]}
+        return telemetry.plant_energy_history(
+            plant, fields.get("start_date", ""), fields.get("end_date", ""),
+            fields.get("time_unit") or "day", page_number(fields), page_size(fields))
 
     def device_list(self, fields: dict[str, str]) -> dict[str, Any]:
         plant = self.plant(fields)
+        everything = plant.get("devices", [])
         devices = [{"device_sn": d["device_sn"], "device_id": index + 100,
                     "type": int(d["type"]), "model": d.get("model", "A0B0D0T0PFU1M3S4"),
                     "manufacturer": "Growatt", "datalogger_sn": d.get("datalogger_sn", ""),
                     "lost": self.lost(d), "status": 0 if self.lost(d) else 1,
                     "last_update_time": d.get("last_update_time", "2026-03-14 21:05:12")}
-                   for index, d in enumerate(plant.get("devices", []))]
-        return {"count": len(devices), "devices": devices}
+                   for index, d in enumerate(everything)]
+        return {"count": len(devices), "devices": page_of(devices, fields)}
 
     def settings(self, fields: dict[str, str], device_type: int) -> Any:
         device = self.device(fields.get("device_sn", ""), device_type, 10001, 10001)
@@ -186,16 +212,15 @@ class Cloud:
     def last_data(self, fields: dict[str, str], device_type: int, key: str) -> Any:
         device = self.device(fields.get(key, ""), device_type, 10003, 10002)
         make = telemetry.min_last_data if device_type == 7 else telemetry.sph_last_data
-        return make(device, self.lost(device))
+        raise Answer({"data": make(device, self.lost(device)),
+                      "datalogger_sn": device.get("datalogger_sn", ""),
+                      "device_sn": device["device_sn"], "error_code": 0, "error_msg": ""})
 
     def history(self, fields: dict[str, str], device_type: int, key: str) -> Any:
         device = self.device(fields.get(key, ""), device_type, 10003, 10002)
-        perpage = _int(fields.get("perpage"), 20)
-        if perpage > 100:
-            raise SimError(10013, "error_page_size_over_100")
         return telemetry.history(device, "min" if device_type == 7 else "sph",
                                  fields.get("start_date", ""), fields.get("end_date", ""),
-                                 max(1, _int(fields.get("page"), 1)), perpage)
+                                 page_number(fields), page_size(fields))
 
     def read_parameter(self, fields: dict[str, str], family: ModuleType) -> Any:
         device = self.device(fields.get("device_sn", ""), family.DEVICE_TYPE, 10004, 10002)
@@ -209,7 +234,7 @@ class Cloud:
             value = self.state.shown_settings(device["device_sn"]).get(key, "")
             return "" if value is None else str(value)
         if param in family.NAMED:
-            return str(device["hidden"].get(param, "0"))
+            return str(device["params"].get(param, "0"))
         raise SimError(10009, "error_read_param_type_not_exist")
 
     # ---- writes ---------------------------------------------------------------------
@@ -269,6 +294,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, json.dumps(body).encode(), "application/json;charset=UTF-8")
 
     def handle_api(self, method: str) -> None:
+        """Answer one request. The request is logged before the answer goes out, so a
+        client that has its answer finds its request in the log."""
         cloud = self.server.cloud
         path = urlsplit(self.path).path
         fields = self.read_fields()
@@ -276,33 +303,25 @@ class Handler(BaseHTTPRequestHandler):
         entry: dict[str, Any] = {"time": time.time(), "method": method, "path": path,
                                  "endpoint": endpoint, "fields": fields, "error_code": None,
                                  "http_status": 200, "fault": None}
-        self.respond(cloud, method, path, endpoint, fields, entry)
-
-    def respond(self, cloud: Cloud, method: str, path: str, endpoint: str,
-                fields: dict[str, str], entry: dict[str, Any]) -> None:
         options = cloud.options
         if options.latency_ms:
             time.sleep(options.latency_ms / 1000)
         is_write = endpoint in WRITE_ENDPOINTS
         fault = cloud.faults.pick(endpoint, is_write)
         entry["fault"] = fault
-        if fault and self.transport_fault(fault, cloud, entry):
+        if fault in TRANSPORT_FAULTS:
+            entry["http_status"] = {"http500": 500, "timeout": None, "reset": None}.get(fault, 200)
+            cloud.log(entry)
+            self.transport_fault(fault, cloud)
             return
         body = self.envelope(cloud, path, endpoint, fields, is_write,
                              ignore=fault == "ignore-write", rate_limited=fault == "ratelimit")
         entry["error_code"] = body.get("error_code")
-        cloud.log(entry)  # before the answer: whoever got the answer finds the request logged
+        cloud.log(entry)
         self.send_json(body)
 
-    def transport_fault(self, fault: str, cloud: Cloud, entry: dict[str, Any]) -> bool:
-        """Send a transport-level fault; False for faults that answer as the API."""
-        if fault not in ("http500", "html", "badjson", "timeout", "reset"):
-            return False
-        if fault in ("timeout", "reset"):
-            entry["http_status"] = None
-        elif fault == "http500":
-            entry["http_status"] = 500
-        cloud.log(entry)
+    def transport_fault(self, fault: str, cloud: Cloud) -> None:
+        """Answer below the API: an error page, a login page, broken JSON, silence, a reset."""
         if fault == "http500":
             self.send(500, b"<html><body>500 Internal Server Error</body></html>", "text/html")
         elif fault == "html":
@@ -310,15 +329,15 @@ class Handler(BaseHTTPRequestHandler):
         elif fault == "badjson":
             self.send(200, b'{"data": {"serialNum": "MIN12', "application/json")
         elif fault == "timeout":
+            # hang in small steps, so that stopping the server does not wait for us
             deadline = time.monotonic() + cloud.options.timeout_seconds
             while time.monotonic() < deadline and not cloud.stopping.wait(0.05):
                 pass
             self.close_connection = True
-        else:
+        elif fault == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
             self.close_connection = True
-        return True
 
     def envelope(self, cloud: Cloud, path: str, endpoint: str, fields: dict[str, str],
                  is_write: bool, ignore: bool, rate_limited: bool) -> dict[str, Any]:
@@ -328,7 +347,7 @@ class Handler(BaseHTTPRequestHandler):
         token = self.headers.get("token", "")
         options = cloud.options
         if not token or (options.tokens and token not in options.tokens) or \
-                endpoint in options.denied.get(token, ()):
+                is_denied(endpoint, options.denied.get(token, ())):
             return {"data": "", "error_code": 10011, "error_msg": "error_permission_denied"}
         limited = not is_write or options.rate_limit_writes
         if rate_limited or (limited and cloud.limiter.refuse(token, endpoint, fields)):
@@ -342,6 +361,9 @@ class Handler(BaseHTTPRequestHandler):
             return answer.body
         except SimError as error:
             return {"data": "", "error_code": error.code, "error_msg": error.message}
+        except Exception:  # a simulator bug: answer as the cloud's "system error", say so
+            traceback.print_exc(file=sys.stderr)
+            return dict(SYSTEM_ERROR)
         return {"data": data, "error_code": 0, "error_msg": ""}
 
 
