@@ -1,5 +1,11 @@
 """Named settings, the same way for every family: parse from the read, plan one write per
-parameter that differs, apply a write to a state."""
+parameter that differs, apply a write to a state.
+
+Values are compared normalized ("1" read is true, 80.0 read is 80) and, failing that, by
+their wire form: a value the wire rounds must not be rewritten by every plan. A setting
+whose current value is unknown (absent) is always written, and its summary says so.
+Writes go in name order, after the schedule writes (settings never conflict with them).
+"""
 
 from __future__ import annotations
 
@@ -14,18 +20,22 @@ from reconciler.timeofday import is_unset
 
 def parse_settings(raw: Mapping[str, Any], params: dict[str, Param],
                    warnings: list[str]) -> dict[str, Any]:
-    """Values of the parameters the read carries; a missing key is unknown, never zero."""
+    """Values of the parameters the read carries, decoded by their codecs.
+
+    A parameter is left out (unknown, never zero) when one of its read keys is missing or
+    unset; a value its codec rejects is left out with a warning. Parameters without read
+    keys are not in this read: the planner asks `read_parameter` and decodes the answer
+    with `decode_read_parameter`."""
     settings: dict[str, Any] = {}
     for name, param in params.items():
-        if not param.read_keys or param.read_keys[0] not in raw:
+        if not param.read_keys or any(key not in raw for key in param.read_keys):
             continue
-        values = [raw.get(key) for key in param.read_keys]
         try:
-            value = param.codec.decode(values)
+            value = param.codec.decode([raw[key] for key in param.read_keys])
         except ValueError as exc:
-            shown = ", ".join(f"{k} = {raw.get(k)!r}" for k in param.read_keys if k in raw)
+            shown = ", ".join(f"{key} = {raw[key]!r}" for key in param.read_keys)
             warnings.append(f"{shown} cannot be read ({exc}); {name} is unknown and will not "
-                            "be the basis of a write")
+                            "be used as the basis of a write")
             continue
         if value is not None:
             settings[name] = value
@@ -33,20 +43,32 @@ def parse_settings(raw: Mapping[str, Any], params: dict[str, Param],
 
 
 def decode_read_parameter(param: Param, data: Any) -> Any:
-    """The value of a `read_parameter` answer ("80", "1", ...); None when unset."""
+    """The normalized value of a `read_parameter` answer ("80", "1", ...); None when unset.
+
+    ValueError when the answer is garbage (the caller warns and leaves the value unknown)."""
     if is_unset(data):
         return None
     return param.codec.decode([data])
 
 
-def same(current: Any, wanted: Any) -> bool:
-    """Equal after normalization: 80.0 equals 80, True equals 1."""
+def same(current: Any, wanted: Any, param: Param | None = None) -> bool:
+    """Equal after normalization: 80.0 equals 80, True equals 1; and, given the parameter,
+    values that go on the wire identically are equal too (a decimal the wire rounds would
+    otherwise be rewritten by every plan and never converge)."""
     if isinstance(current, float) or isinstance(wanted, float):
         try:
-            return math.isclose(float(current), float(wanted), rel_tol=0, abs_tol=1e-6)
+            if math.isclose(float(current), float(wanted), rel_tol=0, abs_tol=1e-6):
+                return True
         except (TypeError, ValueError):
-            return False
-    return bool(current == wanted)
+            pass
+    elif current == wanted:
+        return True
+    if param is None:
+        return False
+    try:
+        return param.codec.encode(current) == param.codec.encode(wanted)
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def show(value: Any) -> str:
@@ -66,7 +88,7 @@ def plan_settings(state: DeviceState, desired: DesiredDevice, params: dict[str, 
     for name, wanted in sorted(desired.settings.items()):
         param = params[name]
         current = state.settings.get(name)
-        if current is not None and same(current, wanted):
+        if current is not None and same(current, wanted, param):
             continue
         was = "current value unknown" if current is None else f"was {show(current)}"
         operations.append(Operation(
