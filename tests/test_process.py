@@ -111,3 +111,38 @@ def test_sigkill_leaves_a_journal_that_tells_what_reached_each_inverter(
     unknown = Counter((s, t) for s, t, _ in started) - done_writes
     assert reached_writes - done_writes <= unknown
     converges(tmp_path, slow_sim, token)
+
+
+def test_two_applies_on_one_state_directory_the_lock_holds(tmp_path: Path, slow_sim: Any,
+                                                           token: str) -> None:
+    planned(tmp_path, slow_sim, token)
+    first = command(tmp_path, slow_sim, token, "apply")
+    lock = tmp_path / ".growatt-reconcile" / "apply.lock"
+    deadline = time.monotonic() + 20
+    while not lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    second = command(tmp_path, slow_sim, token, "apply")
+    code, out, err = finish(second)
+    assert code == 1
+    assert f"pid {first.pid}" in err and "another apply holds" in err
+    assert finish(first)[0] == 0
+    code, out, err = finish(command(tmp_path, slow_sim, token, "plan", "fleet.yaml",
+                                    "--detailed-exitcode"))
+    assert code == 0, out
+
+
+def test_two_state_directories_against_one_cloud_both_converge(tmp_path: Path, slow_sim: Any,
+                                                               token: str) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    planned(one, slow_sim, token)
+    planned(two, slow_sim, token)
+    runs = [command(folder, slow_sim, token, "apply") for folder in (one, two)]
+    results = [finish(run) for run in runs]
+    for code, out, err in results:
+        assert code == 0, out + err  # same wishes: the second writes are harmless repeats
+    for folder in (one, two):
+        code, out, _ = finish(command(folder, slow_sim, token, "plan", "fleet.yaml",
+                                      "--detailed-exitcode"))
+        assert code == 0, out
