@@ -11,9 +11,7 @@ import pytest
 # A recognizable token: tests assert it never shows up in any output.
 TEST_TOKEN = "TOKEN-5ecr3t-0f-7e57-d0-n07-1eak"
 
-# Figures the reliability suite prints at the end of the run (tests/test_faults.py).
-FIGURES: dict[str, int] = {"runs": 0, "faults injected": 0, "devices": 0, "converged": 0,
-                           "tokens leaked": 0}
+from tests.helpers import FIGURES  # noqa: E402 - one dict, shared with tests/test_faults.py
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

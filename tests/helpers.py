@@ -14,6 +14,11 @@ from reconciler.cli import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
+# Figures the reliability suite prints at the end of the run (tests/test_faults.py); here,
+# not in conftest.py, because pytest loads conftest under another module name.
+FIGURES: dict[str, int] = {"runs": 0, "faults injected": 0, "devices": 0, "converged": 0,
+                           "tokens leaked": 0}
+
 
 @dataclass
 class Result:

@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIGURES
-from tests.helpers import Cli, writes
+from tests.helpers import FIGURES, Cli, writes
 
 KINDS = ["http500", "html", "badjson", "timeout", "reset", "ratelimit", "ignore-write",
          "offline", "apply-delay"]
