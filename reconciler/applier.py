@@ -22,8 +22,8 @@ from reconciler.facts import load_cached_read, read_settings, record_write
 from reconciler.growatt.errors import GrowattError
 from reconciler.journal import Journal, is_fight, past_writes
 from reconciler.model import DesiredDevice, Operation
-from reconciler.planfile import Change, DeviceError, DevicePlan, Plan, PlannedOperation
-from reconciler.planner import apply_all, changes_between, state_of
+from reconciler.planfile import Change, DeviceError, DevicePlan, Plan
+from reconciler.planner import apply_all, changes_between, extra_params, state_of
 from reconciler.render.plan_text import lookup
 from reconciler.statedir import RESTORE_DIR, atomic_write_text
 
@@ -173,6 +173,7 @@ class DeviceRun:
         """A fresh read (waiting for the rate-limit window), repeated while it may still
         show the old values; None when stopped. Returns (state, view)."""
         state, view = None, {}
+        extra = extra_params(self.module, self.desired)
         for attempt in range(max(1, self.options.settle_reads)):
             if attempt and self.stop.wait(self.options.verify_interval):
                 return None
@@ -180,9 +181,8 @@ class DeviceRun:
                 return None
             read = read_settings(self.client, self.device.serial, self.module.NAME,
                                  state_dir=self.options.state_dir, read_interval=0,
-                                 extra_params=_extra_params(self.module, self.desired),
-                                 fresh=True)
-            state = state_of(self.module, read, _extra_params(self.module, self.desired))
+                                 extra_params=extra, fresh=True)
+            state = state_of(self.module, read, extra)
             view = self.module.view(state, self.desired)
             if not self.module.plan(state, self.desired):
                 break
@@ -250,12 +250,6 @@ class DeviceRun:
                  expected=self.expected if unconfirmed else None,
                  error=self.result.error.model_dump() if self.result.error else None)
         return self.result
-
-
-def _extra_params(module: Any, desired: DesiredDevice) -> list[Any]:
-    params = module.PARAMS
-    return [params[name] for name in desired.settings
-            if name in params and not params[name].read_keys]
 
 
 # ---- the fleet ----------------------------------------------------------------------
@@ -330,7 +324,3 @@ def apply_plan(plan: Plan, desired: dict[str, DesiredDevice], client: Any,
     journal.write("run-end", outcomes={r.serial: r.outcome for r in results},
                   interrupted=stop.is_set())
     return results
-
-
-def planned_operations(device: DevicePlan) -> list[PlannedOperation]:
-    return list(device.operations)

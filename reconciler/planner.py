@@ -133,7 +133,8 @@ def clock_warning(clock: str | None, read_at: datetime, timezone: str | None) ->
             f"time of the read; every window shifts with it (set the clock in ShinePhone)")
 
 
-def _extra_params(module: Any, desired: DesiredDevice) -> list[Param]:
+def extra_params(module: Any, desired: DesiredDevice) -> list[Param]:
+    """Managed settings the settings read does not carry: read with read_parameter."""
     params: dict[str, Param] = module.PARAMS
     return [params[name] for name in desired.settings if name in params
             and not params[name].read_keys]
@@ -189,7 +190,7 @@ def plan_device(client: Any, desired: DesiredDevice, family: str,
     result = DevicePlan(name=desired.name, serial=desired.serial, family=family,
                         status="unchanged", profiles=list(desired.profiles),
                         next_switch=desired.next_switch)
-    extra = _extra_params(module, desired)
+    extra = extra_params(module, desired)
     try:
         read = read_settings(client, desired.serial, family, state_dir=options.state_dir,
                              read_interval=options.read_interval, extra_params=extra,
